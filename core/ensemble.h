@@ -1,0 +1,77 @@
+// Ensemble: what a method returns, what the evaluator streams.
+//
+// Members are stored weights (deep ensembles, snapshots, FGE) or draws from
+// a posterior (MC dropout, ...), reproducible from (seed, member index).
+// PrepareMember puts one member into a network of the run's architecture.
+#ifndef ENSEMBLES_CORE_ENSEMBLE_H_
+#define ENSEMBLES_CORE_ENSEMBLE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <torch/nn/module.h>
+#include <torch/types.h>
+
+#include "absl/status/statusor.h"
+#include "models/model.h"
+
+namespace ens {
+
+// Parameters and buffers of a network, by name, detached copies.
+using StateDict = std::vector<std::pair<std::string, torch::Tensor>>;
+
+StateDict CaptureState(const torch::nn::Module& net);
+// Copies `state` into `net`; names and shapes must match.
+absl::Status LoadState(torch::nn::Module& net, const StateDict& state);
+
+class Ensemble {
+ public:
+  virtual ~Ensemble() = default;
+  virtual int64_t size() const = 0;
+  // Loads member `i` into `net` and sets its train/eval modes (and, for
+  // samplers, seeds the draw from (seed, i)).
+  virtual absl::Status PrepareMember(int64_t i, Network& net) const = 0;
+  // Writes members/ under `dir`: ensemble.json plus weight files.
+  virtual absl::Status Save(const std::string& dir) const = 0;
+};
+
+// Members as stored weights, evaluated in eval mode.
+class StoredEnsemble : public Ensemble {
+ public:
+  explicit StoredEnsemble(std::vector<StateDict> members) : members_(std::move(members)) {}
+  int64_t size() const override { return static_cast<int64_t>(members_.size()); }
+  absl::Status PrepareMember(int64_t i, Network& net) const override;
+  absl::Status Save(const std::string& dir) const override;
+
+ private:
+  std::vector<StateDict> members_;
+};
+
+// MC dropout: one set of weights; member i is a forward pass with dropout
+// active (BatchNorm in eval mode) under the random stream (seed, i).
+class DropoutEnsemble : public Ensemble {
+ public:
+  DropoutEnsemble(StateDict weights, int64_t samples, uint64_t seed)
+      : weights_(std::move(weights)), samples_(samples), seed_(seed) {}
+  int64_t size() const override { return samples_; }
+  absl::Status PrepareMember(int64_t i, Network& net) const override;
+  absl::Status Save(const std::string& dir) const override;
+
+ private:
+  StateDict weights_;
+  int64_t samples_;
+  uint64_t seed_;
+};
+
+// Reads what Save wrote (members/ensemble.json and the weight files).
+absl::StatusOr<std::unique_ptr<Ensemble>> LoadEnsemble(const std::string& members_dir);
+
+// A well-mixed 64-bit seed for stream `index` of `seed` (members, samples).
+uint64_t DeriveSeed(uint64_t seed, uint64_t index);
+
+}  // namespace ens
+
+#endif  // ENSEMBLES_CORE_ENSEMBLE_H_

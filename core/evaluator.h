@@ -1,0 +1,63 @@
+// The one evaluator: streams members one at a time, keeps the running
+// log-sum-exp of their probabilities, and records every metric at each
+// requested ensemble size — a 100-sample curve costs one pass per member and
+// holds one [N, C] accumulator, never 100 copies.
+//
+//   EvalOptions options;
+//   options.sizes = {1, 2, 5};
+//   ENS_ASSIGN_OR_RETURN(auto rows, EvaluateEnsemble(ensemble, *net, data.test, batches, options));
+#ifndef ENSEMBLES_CORE_EVALUATOR_H_
+#define ENSEMBLES_CORE_EVALUATOR_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <torch/types.h>
+
+#include "absl/status/statusor.h"
+#include "core/ensemble.h"
+#include "core/progress.h"
+#include "datasets/batches.h"
+#include "datasets/dataset.h"
+#include "models/model.h"
+
+namespace ens {
+
+struct EvalOptions {
+  std::vector<int64_t> sizes;   // ensemble sizes to report, ascending, each <= size()
+  int64_t batch_size = 1000;
+  int64_t cnll_splits = 5;      // random half/half splits for the calibrated NLL
+  uint64_t seed = 0;            // of those splits
+  std::string predictions_dir;  // if set: member_XXX.npy and labels.npy written here
+  // Deep-ensemble reference (size, calibrated NLL) for DEE; empty: no DEE.
+  std::vector<std::pair<double, double>> dee_reference;
+};
+
+struct SizeMetrics {
+  int64_t size = 0;
+  double error = 0;  // percent
+  double nll = 0;
+  double cnll = 0;
+  double brier = 0;
+  double ece = 0;
+  double auroc = 0;  // NaN when undefined
+  std::optional<double> dee;
+};
+
+// Log-probabilities [N, C] (float, CPU) of `net` as it is set up now.
+torch::Tensor PredictLogProbs(Network& net, const Split& split, const BatchMaker& batches, int64_t batch_size);
+
+// All metrics of one set of ensemble log-probabilities.
+SizeMetrics ComputeMetrics(const torch::Tensor& log_probs, const torch::Tensor& labels, int64_t size,
+                           const EvalOptions& options);
+
+absl::StatusOr<std::vector<SizeMetrics>> EvaluateEnsemble(const Ensemble& ensemble, Network& net, const Split& test,
+                                                          const BatchMaker& batches, const EvalOptions& options,
+                                                          ProgressReporter* progress = nullptr);
+
+}  // namespace ens
+
+#endif  // ENSEMBLES_CORE_EVALUATOR_H_

@@ -1,0 +1,117 @@
+#include "core/trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+#include <torch/torch.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace ens {
+
+int64_t IterationsPerEpoch(int64_t examples, int64_t batch_size) {
+  return std::max<int64_t>(1, examples / batch_size + (examples % batch_size >= 2 ? 1 : 0));
+}
+
+Trainer::Trainer(std::shared_ptr<Network> net, const Dataset& data, TrainerOptions options)
+    : net_(std::move(net)),
+      data_(data),
+      options_(std::move(options)),
+      batches_(data, options_.device),
+      images_(data.train.images.to(options_.device)),
+      labels_(data.train.labels.to(options_.device)),
+      iterations_per_epoch_(IterationsPerEpoch(data.train.size(), options_.batch_size)),
+      order_rng_(options_.data_seed) {
+  net_->to(options_.device);
+  optimizer_ = std::make_unique<torch::optim::SGD>(
+      net_->parameters(), torch::optim::SGDOptions(0.1)
+                              .momentum(options_.optimizer.momentum)
+                              .nesterov(options_.optimizer.nesterov)
+                              .weight_decay(options_.optimizer.weight_decay));
+}
+
+absl::Status Trainer::Run(const Schedule& schedule, int64_t epochs, const std::vector<TrainerCallback*>& callbacks,
+                          const std::string& phase) {
+  const int64_t n = data_.train.size();
+  const int64_t batch_size = std::min(options_.batch_size, n);
+  const int64_t total = epochs * iterations_per_epoch_;
+  std::vector<int64_t> order(n);
+  int64_t iteration = 0;
+  for (int64_t epoch = 1; epoch <= epochs; ++epoch) {
+    net_->train();
+    const auto start = std::chrono::steady_clock::now();
+    std::iota(order.begin(), order.end(), 0);
+    std::shuffle(order.begin(), order.end(), order_rng_);
+    const torch::Tensor permutation = torch::tensor(order, torch::kLong).to(options_.device);
+    double loss_sum = 0, lr = 0;
+    int64_t correct = 0, seen = 0;
+    for (int64_t b = 0; b < iterations_per_epoch_; ++b) {
+      ++iteration;
+      lr = schedule.LearningRate(iteration);
+      for (auto& group : optimizer_->param_groups()) {
+        static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
+      }
+      const int64_t begin = b * batch_size;
+      const int64_t end = std::min(begin + batch_size, n);
+      const torch::Tensor index = permutation.slice(0, begin, end);
+      torch::Tensor inputs = batches_.Normalize(images_.index_select(0, index));
+      inputs = batches_.Augment(inputs, data_.augmentation);
+      const torch::Tensor targets = labels_.index_select(0, index);
+
+      optimizer_->zero_grad();
+      const torch::Tensor logits = net_->forward(inputs);
+      const torch::Tensor loss = torch::nll_loss(torch::log_softmax(logits, 1), targets);
+      loss.backward();
+      optimizer_->step();
+
+      const double loss_value = loss.item<double>();
+      if (!std::isfinite(loss_value)) {
+        return absl::InternalError(absl::StrCat("training diverged: ", options_.label, " (", phase, ") epoch ",
+                                                epoch, " iteration ", iteration, " has loss ", loss_value,
+                                                " at lr ", lr, "; lower --lr"));
+      }
+      loss_sum += loss_value * (end - begin);
+      correct += logits.argmax(1).eq(targets).sum().item<int64_t>();
+      seen += end - begin;
+      const IterationInfo info{iteration, total, epoch, lr};
+      for (auto* callback : callbacks) callback->OnIterationEnd(info, *net_);
+      if (options_.progress) {
+        options_.progress->Iteration(options_.label, b + 1, iterations_per_epoch_, loss_sum / seen, lr);
+      }
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ++epochs_done_;
+    EpochRecord record{options_.member, phase, epochs_done_, lr, loss_sum / seen, 100.0 * correct / seen,
+                       seconds, seen / std::max(seconds, 1e-9)};
+    if (options_.history) options_.history->push_back(record);
+    if (options_.progress) options_.progress->EpochDone(options_.label, record);
+    for (auto* callback : callbacks) callback->OnEpochEnd(record, *net_);
+  }
+  return absl::OkStatus();
+}
+
+void RecomputeBatchNorm(Network& net, const Dataset& data, const BatchMaker& batches, int64_t batch_size) {
+  std::vector<std::pair<torch::nn::BatchNorm2dImpl*, c10::optional<double>>> norms;
+  for (const auto& module : net.modules(/*include_self=*/false)) {
+    if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(module.get())) {
+      norms.emplace_back(bn, bn->options.momentum());
+      bn->reset_running_stats();
+      bn->options.momentum(c10::nullopt);  // cumulative average over the pass
+    }
+  }
+  if (norms.empty()) return;
+  torch::NoGradGuard no_grad;
+  net.train();
+  const int64_t n = data.train.size();
+  for (int64_t begin = 0; begin < n; begin += batch_size) {
+    const int64_t end = std::min(begin + batch_size, n);
+    if (end - begin < 2) break;
+    net.forward(batches.Normalize(data.train.images.slice(0, begin, end)));
+  }
+  for (auto& [bn, momentum] : norms) bn->options.momentum(momentum);
+  net.eval();
+}
+
+}  // namespace ens

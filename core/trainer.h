@@ -1,0 +1,97 @@
+// The one training loop. Methods compose Trainer runs and hook in through
+// callbacks; they never copy the loop.
+//
+//   Trainer trainer(net, data, options);
+//   ENS_RETURN_IF_ERROR(trainer.Run(*schedule, epochs, {&snapshot_callback}, "train"));
+//
+// Each call to Run is a phase: the schedule sees iterations 1..T of that
+// phase; the optimizer (and its momentum buffers) carries over between calls.
+#ifndef ENSEMBLES_CORE_TRAINER_H_
+#define ENSEMBLES_CORE_TRAINER_H_
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <torch/optim/sgd.h>
+#include <torch/types.h>
+
+#include "absl/status/status.h"
+#include "core/progress.h"
+#include "datasets/batches.h"
+#include "datasets/dataset.h"
+#include "models/model.h"
+#include "schedulers/schedule.h"
+
+namespace ens {
+
+struct OptimizerSettings {
+  double momentum = 0.9;
+  bool nesterov = false;
+  double weight_decay = 5e-4;
+};
+
+struct IterationInfo {
+  int64_t iteration = 0;  // 1-based within the phase
+  int64_t total = 0;      // iterations in the phase
+  int64_t epoch = 0;      // 1-based within the phase
+  double lr = 0;
+};
+
+class TrainerCallback {
+ public:
+  virtual ~TrainerCallback() = default;
+  virtual void OnIterationEnd(const IterationInfo& info, Network& net) {}
+  virtual void OnEpochEnd(const EpochRecord& record, Network& net) {}
+};
+
+struct TrainerOptions {
+  torch::Device device = torch::kCPU;
+  int64_t batch_size = 128;
+  OptimizerSettings optimizer;
+  uint64_t data_seed = 0;  // the order in which examples are visited
+  int64_t member = 0;      // for history and progress
+  std::string label;       // e.g. "member 2/5"
+  ProgressReporter* progress = nullptr;
+  std::vector<EpochRecord>* history = nullptr;
+};
+
+class Trainer {
+ public:
+  Trainer(std::shared_ptr<Network> net, const Dataset& data, TrainerOptions options);
+
+  // Trains for `epochs` epochs, the learning rate set from `schedule` before
+  // every iteration. A non-finite loss stops with an error naming the member,
+  // epoch and iteration.
+  absl::Status Run(const Schedule& schedule, int64_t epochs, const std::vector<TrainerCallback*>& callbacks,
+                   const std::string& phase);
+
+  int64_t iterations_per_epoch() const { return iterations_per_epoch_; }
+  Network& net() { return *net_; }
+  const BatchMaker& batches() const { return batches_; }
+
+ private:
+  std::shared_ptr<Network> net_;
+  const Dataset& data_;
+  TrainerOptions options_;
+  BatchMaker batches_;
+  torch::Tensor images_, labels_;  // the training split, on the device
+  int64_t iterations_per_epoch_;
+  int64_t epochs_done_ = 0;
+  std::mt19937_64 order_rng_;
+  std::unique_ptr<torch::optim::SGD> optimizer_;
+};
+
+// Iterations in one epoch of `examples` at `batch_size` (a last batch of one
+// example is dropped: BatchNorm cannot train on it).
+int64_t IterationsPerEpoch(int64_t examples, int64_t batch_size);
+
+// Recomputes every BatchNorm's running statistics with one pass over the
+// training data (cumulative average, as SWA's bn_update), then sets eval mode.
+void RecomputeBatchNorm(Network& net, const Dataset& data, const BatchMaker& batches, int64_t batch_size);
+
+}  // namespace ens
+
+#endif  // ENSEMBLES_CORE_TRAINER_H_

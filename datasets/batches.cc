@@ -1,0 +1,40 @@
+#include "datasets/batches.h"
+
+#include <torch/torch.h>
+
+namespace ens {
+
+BatchMaker::BatchMaker(const Dataset& data, torch::Device device) : device_(device) {
+  const int64_t channels = static_cast<int64_t>(data.mean.size());
+  mean_ = torch::tensor(data.mean, torch::kFloat).view({1, channels, 1, 1}).to(device);
+  inv_std_ = torch::tensor(data.std, torch::kFloat).reciprocal().view({1, channels, 1, 1}).to(device);
+}
+
+torch::Tensor BatchMaker::Normalize(const torch::Tensor& images) const {
+  // (x/255 - mean) / std, in two fused in-place steps.
+  return images.to(device_, torch::kFloat).mul_(1.0 / 255).sub_(mean_).mul_(inv_std_);
+}
+
+torch::Tensor BatchMaker::Augment(const torch::Tensor& batch, const Augmentation& augmentation) const {
+  torch::Tensor out = batch;
+  const int64_t n = batch.size(0), height = batch.size(2), width = batch.size(3);
+  if (augmentation.crop_padding > 0) {
+    const int64_t pad = augmentation.crop_padding;
+    const torch::Tensor padded = torch::constant_pad_nd(batch, {pad, pad, pad, pad}, 0);
+    auto options = torch::TensorOptions().dtype(torch::kLong).device(batch.device());
+    const torch::Tensor dy = torch::randint(2 * pad + 1, {n, 1}, options);
+    const torch::Tensor dx = torch::randint(2 * pad + 1, {n, 1}, options);
+    const torch::Tensor rows = (dy + torch::arange(height, options)).view({n, 1, height, 1});
+    const torch::Tensor cols = (dx + torch::arange(width, options)).view({n, 1, 1, width});
+    const torch::Tensor samples = torch::arange(n, options).view({n, 1, 1, 1});
+    const torch::Tensor channels = torch::arange(batch.size(1), options).view({1, -1, 1, 1});
+    out = padded.index({samples, channels, rows, cols});
+  }
+  if (augmentation.flip) {
+    const torch::Tensor flip = torch::rand({n, 1, 1, 1}, batch.options()) < 0.5;
+    out = torch::where(flip, out.flip({3}), out);
+  }
+  return out;
+}
+
+}  // namespace ens

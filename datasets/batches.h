@@ -1,0 +1,33 @@
+// Batches built on the training device from the uint8 dataset: gather by
+// index, scale to [0, 1], normalise per channel, augment the whole batch.
+#ifndef ENSEMBLES_DATASETS_BATCHES_H_
+#define ENSEMBLES_DATASETS_BATCHES_H_
+
+#include <torch/types.h>
+
+#include "datasets/dataset.h"
+
+namespace ens {
+
+class BatchMaker {
+ public:
+  // Keeps per-channel mean and std as [1, C, 1, 1] tensors on `device`.
+  BatchMaker(const Dataset& data, torch::Device device);
+
+  // uint8 [B, C, H, W] (any device) -> normalised float on the device.
+  torch::Tensor Normalize(const torch::Tensor& images) const;
+
+  // Random crop (after zero padding) and horizontal flip, per example, done
+  // with batched indexing; randomness from LibTorch's generator.
+  torch::Tensor Augment(const torch::Tensor& batch, const Augmentation& augmentation) const;
+
+  torch::Device device() const { return device_; }
+
+ private:
+  torch::Device device_;
+  torch::Tensor mean_, inv_std_;
+};
+
+}  // namespace ens
+
+#endif  // ENSEMBLES_DATASETS_BATCHES_H_

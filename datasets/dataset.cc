@@ -1,0 +1,93 @@
+#include "datasets/dataset.h"
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+
+#include <torch/torch.h>
+
+#include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
+
+namespace ens {
+
+Registry<DatasetFactory>& DatasetRegistry() {
+  static auto* registry = new Registry<DatasetFactory>("dataset", "--dataset");
+  return *registry;
+}
+
+absl::Status HoldOutValidation(Dataset* data, int64_t val_size, uint64_t seed) {
+  const int64_t n = data->train.size();
+  if (val_size < 0 || val_size >= n) {
+    return absl::InvalidArgumentError(absl::StrCat("dataset '", data->name, "': val_size=", val_size,
+                                                   " must be in [0, ", n, ") (training examples)"));
+  }
+  if (val_size == 0) return absl::OkStatus();
+  std::vector<int64_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(seed ^ 0x76616c5f73706c74ULL);  // "val_splt": independent of other streams
+  std::shuffle(order.begin(), order.end(), rng);
+  std::sort(order.begin(), order.begin() + val_size);
+  std::sort(order.begin() + val_size, order.end());
+  const torch::Tensor index = torch::tensor(order, torch::kLong);
+  const torch::Tensor val_index = index.slice(0, 0, val_size);
+  const torch::Tensor train_index = index.slice(0, val_size);
+  data->val = {data->train.images.index_select(0, val_index), data->train.labels.index_select(0, val_index)};
+  data->train = {data->train.images.index_select(0, train_index),
+                 data->train.labels.index_select(0, train_index)};
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Augmentation> ParseAugmentation(absl::string_view name) {
+  if (name == "none") return Augmentation{};
+  if (name == "flip") return Augmentation{0, true};
+  if (name == "crop") return Augmentation{4, false};
+  if (name == "crop_flip") return Augmentation{4, true};
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown augmentation '", name, "'; allowed: none, flip, crop, crop_flip"));
+}
+
+ParamSchema& AddCommonDatasetParams(ParamSchema& schema, int64_t default_val_size,
+                                    const std::string& default_augment) {
+  return schema
+      .Int("val_size", default_val_size, "training examples held out for validation (by --seed)").Min(0)
+      .String("augment", default_augment, "training augmentation on whole batches")
+      .Choices({"none", "flip", "crop", "crop_flip"});
+}
+
+absl::Status ApplyCommonDatasetParams(const Params& params, const DatasetContext& context, Dataset* data) {
+  ENS_RETURN_IF_ERROR(HoldOutValidation(data, params.Int("val_size"), context.seed));
+  ENS_ASSIGN_OR_RETURN(data->augmentation, ParseAugmentation(params.String("augment")));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Dataset> MakeDataset(absl::string_view name, absl::string_view args,
+                                    const DatasetContext& context) {
+  ENS_ASSIGN_OR_RETURN(const auto* entry, DatasetRegistry().Find(name));
+  ENS_ASSIGN_OR_RETURN(Params params, Params::Parse(entry->schema, args, absl::StrCat("dataset '", name, "'")));
+  ENS_ASSIGN_OR_RETURN(Dataset data, entry->factory(params, context));
+  data.name = std::string(name);
+  for (const Split* split : {&data.train, &data.val, &data.test}) {
+    if (split->size() == 0) continue;
+    if (split->images.dim() != 4 || split->images.scalar_type() != torch::kByte ||
+        split->labels.scalar_type() != torch::kLong || split->images.size(0) != split->labels.size(0)) {
+      return absl::InternalError(absl::StrCat("dataset '", name, "' produced malformed tensors"));
+    }
+  }
+  if (data.train.size() == 0 || data.test.size() == 0) {
+    return absl::InvalidArgumentError(absl::StrCat("dataset '", name, "' has an empty train or test split"));
+  }
+  // Per-channel statistics of the training pixels, in [0, 1] units.
+  const torch::Tensor pixels = data.train.images.to(torch::kFloat).div_(255.0);
+  const torch::Tensor mean = pixels.mean({0, 2, 3});
+  const torch::Tensor std = pixels.std({0, 2, 3}).clamp_min(1e-3);
+  data.mean.clear();
+  data.std.clear();
+  for (int64_t c = 0; c < mean.size(0); ++c) {
+    data.mean.push_back(mean[c].item<double>());
+    data.std.push_back(std[c].item<double>());
+  }
+  return data;
+}
+
+}  // namespace ens

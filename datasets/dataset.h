@@ -1,0 +1,76 @@
+// Datasets: whole splits decoded once into uint8 tensors.
+//
+//   ENS_ASSIGN_OR_RETURN(Dataset data, MakeDataset("fashion_mnist", "val_size=5000", {seed}));
+//   data.train.images   // uint8 [N, C, H, W]
+//   data.train.labels   // int64 [N]
+//
+// Normalisation statistics are computed from the training split; batches are
+// normalised and augmented whole, on the training device (see batches.h).
+#ifndef ENSEMBLES_DATASETS_DATASET_H_
+#define ENSEMBLES_DATASETS_DATASET_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <torch/types.h>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "core/params.h"
+#include "core/registry.h"
+
+namespace ens {
+
+struct Split {
+  torch::Tensor images;  // uint8 [N, C, H, W]
+  torch::Tensor labels;  // int64 [N]
+  int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
+};
+
+// Training-time augmentation applied to whole batches.
+struct Augmentation {
+  int64_t crop_padding = 0;  // random crop after zero padding by this many pixels
+  bool flip = false;         // random horizontal flip
+};
+
+struct Dataset {
+  std::string name;
+  Split train, val, test;
+  int64_t num_classes = 0;
+  std::vector<double> mean, std;  // per channel, pixel values scaled to [0, 1]
+  Augmentation augmentation;
+
+  int64_t channels() const { return train.images.size(1); }
+  int64_t image_size() const { return train.images.size(2); }
+};
+
+struct DatasetContext {
+  uint64_t seed = 0;  // drives the validation hold-out
+};
+
+using DatasetFactory = std::function<absl::StatusOr<Dataset>(const Params& params, const DatasetContext& context)>;
+
+Registry<DatasetFactory>& DatasetRegistry();
+
+// Looks up, parses, loads, checks shapes and fills in normalisation.
+absl::StatusOr<Dataset> MakeDataset(absl::string_view name, absl::string_view args,
+                                    const DatasetContext& context);
+
+// Moves `val_size` random training examples (by `seed`) into data->val.
+absl::Status HoldOutValidation(Dataset* data, int64_t val_size, uint64_t seed);
+
+// Parses an augmentation name: none, flip, crop, crop_flip.
+absl::StatusOr<Augmentation> ParseAugmentation(absl::string_view name);
+
+// The schema entries every dataset shares: val_size and augment.
+ParamSchema& AddCommonDatasetParams(ParamSchema& schema, int64_t default_val_size,
+                                    const std::string& default_augment);
+
+// Applies the shared parameters (hold-out, augmentation) to a loaded dataset.
+absl::Status ApplyCommonDatasetParams(const Params& params, const DatasetContext& context, Dataset* data);
+
+}  // namespace ens
+
+#endif  // ENSEMBLES_DATASETS_DATASET_H_

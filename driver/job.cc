@@ -1,0 +1,280 @@
+#include "driver/job.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <memory>
+
+#include <torch/cuda.h>
+#include <torch/torch.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "core/atomic_file.h"
+#include "core/evaluator.h"
+#include "core/status_macros.h"
+#include "datasets/batches.h"
+#include "driver/results.h"
+#include "ensembles/method.h"
+
+namespace ens {
+namespace {
+
+absl::StatusOr<torch::Device> ResolveDevice(const std::string& name) {
+  const bool cuda = torch::cuda::is_available();
+  if (name == "cpu") return torch::Device(torch::kCPU);
+  if (name == "auto") return cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  if (name == "cuda") {
+    if (!cuda) {
+      return absl::FailedPreconditionError(
+          "--device=cuda: no CUDA device is available (this LibTorch has no CUDA support or no GPU is visible)");
+    }
+    return torch::Device(torch::kCUDA);
+  }
+  return absl::InvalidArgumentError(absl::StrCat("--device='", name, "' must be cpu, cuda or auto"));
+}
+
+absl::StatusOr<std::vector<int64_t>> ParseEvalSizes(const std::string& text, int64_t ensemble_size) {
+  std::vector<int64_t> sizes;
+  if (text.empty()) {
+    for (int64_t k = 1; k <= ensemble_size; ++k) sizes.push_back(k);
+    return sizes;
+  }
+  for (absl::string_view part : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+    int64_t k = 0;
+    if (!absl::SimpleAtoi(part, &k) || k < 1 || k > ensemble_size || (!sizes.empty() && k <= sizes.back())) {
+      return absl::InvalidArgumentError(absl::StrCat("--eval_sizes: '", part,
+                                                     "' must be ascending integers in [1, ", ensemble_size,
+                                                     "] (the ensemble size)"));
+    }
+    sizes.push_back(k);
+  }
+  return sizes;
+}
+
+std::string DefaultOutDir(const RunConfig& config) {
+  char stamp[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", std::localtime(&now));
+  return absl::StrCat("runs/", config.method, "_", config.model, "_", config.dataset, "_", stamp);
+}
+
+// Relative paths are relative to where the user ran `bazel run`.
+std::string UserPath(const std::string& path) {
+  const char* workdir = std::getenv("BUILD_WORKING_DIRECTORY");
+  if (path.empty() || path[0] == '/' || workdir == nullptr) return path;
+  return absl::StrCat(workdir, "/", path);
+}
+
+// Resolves every component and parses every argument list before any work.
+struct Components {
+  std::unique_ptr<Method> method;
+  Params model_params;
+  std::map<std::string, std::map<std::string, std::string>> params;
+};
+
+absl::StatusOr<Components> ResolveComponents(const RunConfig& config) {
+  Components c;
+  ENS_ASSIGN_OR_RETURN(const auto* method_entry, MethodRegistry().Find(config.method));
+  ENS_ASSIGN_OR_RETURN(Params method_params, Params::Parse(method_entry->schema, config.method_args,
+                                                           absl::StrCat("method '", config.method, "'")));
+  ENS_ASSIGN_OR_RETURN(c.method, method_entry->factory(method_params));
+  ENS_ASSIGN_OR_RETURN(const auto* model_entry, ModelRegistry().Find(config.model));
+  ENS_ASSIGN_OR_RETURN(c.model_params, Params::Parse(model_entry->schema, config.model_args,
+                                                     absl::StrCat("model '", config.model, "'")));
+  ENS_ASSIGN_OR_RETURN(const auto* dataset_entry, DatasetRegistry().Find(config.dataset));
+  ENS_ASSIGN_OR_RETURN(Params dataset_params, Params::Parse(dataset_entry->schema, config.dataset_args,
+                                                            absl::StrCat("dataset '", config.dataset, "'")));
+  c.params["method"] = method_params.AsStrings();
+  c.params["model"] = c.model_params.AsStrings();
+  c.params["dataset"] = dataset_params.AsStrings();
+  if (!config.schedule.empty()) {
+    if (!c.method->TakesUserSchedule()) {
+      return absl::InvalidArgumentError(absl::StrCat("method '", config.method,
+                                                     "' sets its own schedule; use --method_args instead of --schedule"));
+    }
+    ENS_ASSIGN_OR_RETURN(const auto* schedule_entry, ScheduleRegistry().Find(config.schedule));
+    ENS_ASSIGN_OR_RETURN(Params schedule_params, Params::Parse(schedule_entry->schema, config.schedule_args,
+                                                               absl::StrCat("schedule '", config.schedule, "'")));
+    c.params["schedule"] = schedule_params.AsStrings();
+  } else if (!config.schedule_args.empty()) {
+    return absl::InvalidArgumentError("--schedule_args needs --schedule");
+  }
+  return c;
+}
+
+absl::Status CheckCommonFlags(const RunConfig& config) {
+  if (config.members < 1) return absl::InvalidArgumentError(absl::StrCat("--members=", config.members, " must be >= 1"));
+  if (config.epochs < 1) return absl::InvalidArgumentError(absl::StrCat("--epochs=", config.epochs, " must be >= 1"));
+  if (config.batch_size < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("--batch_size=", config.batch_size, " must be >= 1"));
+  }
+  if (!(config.lr > 0)) return absl::InvalidArgumentError(absl::StrCat("--lr=", config.lr, " must be > 0"));
+  if (config.momentum < 0 || config.momentum >= 1) {
+    return absl::InvalidArgumentError(absl::StrCat("--momentum=", config.momentum, " must be in [0, 1)"));
+  }
+  if (config.weight_decay < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("--weight_decay=", config.weight_decay, " must be >= 0"));
+  }
+  if (config.eval_batch_size < 1 || config.cnll_splits < 1) {
+    return absl::InvalidArgumentError("--eval_batch_size and --cnll_splits must be >= 1");
+  }
+  return absl::OkStatus();
+}
+
+ModelSpec SpecOf(const Dataset& data) { return {data.channels(), data.image_size(), data.num_classes}; }
+
+// Evaluates `ensemble`, writes predictions/ and results.json, prints the table.
+absl::Status EvaluateAndReport(const RunConfig& config, const std::string& out_dir, const Ensemble& ensemble,
+                               const Dataset& data, torch::Device device, const Params& model_params,
+                               std::vector<std::pair<double, double>> dee_reference, RunResults* results,
+                               ProgressReporter* progress) {
+  EvalOptions options;
+  ENS_ASSIGN_OR_RETURN(options.sizes, ParseEvalSizes(config.eval_sizes, ensemble.size()));
+  options.batch_size = config.eval_batch_size;
+  options.cnll_splits = config.cnll_splits;
+  options.seed = config.seed;
+  options.predictions_dir = absl::StrCat(out_dir, "/predictions");
+  ENS_RETURN_IF_ERROR(MakeDirectories(options.predictions_dir));
+  options.dee_reference = std::move(dee_reference);
+  ENS_ASSIGN_OR_RETURN(const auto* model_entry, ModelRegistry().Find(config.model));
+  ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net, model_entry->factory(model_params, SpecOf(data), StandardLayers()));
+  net->to(device);
+  const BatchMaker batches(data, device);
+  const auto start = std::chrono::steady_clock::now();
+  ENS_ASSIGN_OR_RETURN(results->metrics, EvaluateEnsemble(ensemble, *net, data.test, batches, options, progress));
+  results->eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  results->ensemble_size = ensemble.size();
+  ENS_RETURN_IF_ERROR(
+      WriteFileAtomically(absl::StrCat(out_dir, "/results.json"), ResultsToJson(*results).dump(2) + "\n"));
+  std::printf("%s", FormatMetricsTable(absl::StrCat(config.method, " / ", config.model, " / ", config.dataset,
+                                                    " (", ensemble.size(), " members, ", results->device, ")"),
+                                       results->metrics)
+                        .c_str());
+  std::printf("results: %s/results.json\n", out_dir.c_str());
+  return absl::OkStatus();
+}
+
+// The deep-ensemble curve for DEE, read before any training starts.
+absl::StatusOr<std::vector<std::pair<double, double>>> DeeReferenceOf(const RunConfig& config) {
+  if (config.dee_reference.empty()) return std::vector<std::pair<double, double>>{};
+  return ReadDeeReference(UserPath(config.dee_reference));
+}
+
+}  // namespace
+
+absl::Status PrintLearningRates(const RunConfig& config, std::FILE* out) {
+  if (config.schedule.empty()) return absl::InvalidArgumentError("--print_lr needs --schedule");
+  ENS_RETURN_IF_ERROR(CheckCommonFlags(config));
+  int64_t per_epoch = config.iters_per_epoch;
+  if (per_epoch < 0) return absl::InvalidArgumentError("--iters_per_epoch must be >= 0");
+  if (per_epoch == 0) {
+    ENS_ASSIGN_OR_RETURN(const Dataset data, MakeDataset(config.dataset, config.dataset_args, {config.seed}));
+    per_epoch = IterationsPerEpoch(data.train.size(), config.batch_size);
+  }
+  const int64_t total = config.epochs * per_epoch;
+  ENS_ASSIGN_OR_RETURN(auto schedule,
+                       MakeSchedule(config.schedule, config.schedule_args, ScheduleContext{total, per_epoch, config.lr}));
+  std::fprintf(out, "iteration,lr\n");
+  for (int64_t t = 1; t <= total; ++t) std::fprintf(out, "%lld,%.10g\n", static_cast<long long>(t), schedule->LearningRate(t));
+  return absl::OkStatus();
+}
+
+absl::Status RunTraining(const RunConfig& config) {
+  ENS_RETURN_IF_ERROR(CheckCommonFlags(config));
+  ENS_ASSIGN_OR_RETURN(Components components, ResolveComponents(config));
+  ENS_ASSIGN_OR_RETURN(const torch::Device device, ResolveDevice(config.device));
+  ENS_ASSIGN_OR_RETURN(auto dee_reference, DeeReferenceOf(config));
+  const std::string out_dir = UserPath(config.out_dir.empty() ? DefaultOutDir(config) : config.out_dir);
+  ENS_RETURN_IF_ERROR(MakeDirectories(absl::StrCat(out_dir, "/members")));
+  if (access(out_dir.c_str(), W_OK) != 0) {
+    return absl::PermissionDeniedError(absl::StrCat("--out_dir=", out_dir, " is not writable"));
+  }
+
+  ENS_ASSIGN_OR_RETURN(const Dataset data, MakeDataset(config.dataset, config.dataset_args, {config.seed}));
+  ProgressReporter progress(stderr, isatty(2) != 0);
+  progress.Message(absl::StrCat("dataset ", data.name, ": ", data.train.size(), " train / ", data.val.size(),
+                                " val / ", data.test.size(), " test, ", data.channels(), "x", data.image_size(), "x",
+                                data.image_size(), ", ", data.num_classes, " classes; device ", device.str(),
+                                "; threads ", torch::get_num_threads()));
+  RunResults results;
+  results.config = config;
+  results.component_params = components.params;
+  results.device = device.str();
+
+  TrainContext context;
+  context.data = &data;
+  context.device = device;
+  context.seed = config.seed;
+  context.members = config.members;
+  context.epochs = config.epochs;
+  context.batch_size = config.batch_size;
+  context.lr = config.lr;
+  context.optimizer = {config.momentum, config.nesterov, config.weight_decay};
+  const ModelSpec spec = SpecOf(data);
+  const std::string model_name = config.model;
+  const Params model_params = components.model_params;
+  context.make_model = [model_name, model_params, spec]() -> absl::StatusOr<std::shared_ptr<Network>> {
+    ENS_ASSIGN_OR_RETURN(const auto* entry, ModelRegistry().Find(model_name));
+    return entry->factory(model_params, spec, StandardLayers());
+  };
+  context.schedule = config.schedule;
+  context.schedule_args = config.schedule_args;
+  context.progress = &progress;
+  context.history = &results.history;
+  ENS_ASSIGN_OR_RETURN(const int64_t planned, components.method->PlannedEpochs(context));
+  progress.Plan(planned);
+  {
+    ENS_ASSIGN_OR_RETURN(auto probe, context.make_model());
+    progress.Message(absl::StrCat("method ", config.method, ", model ", config.model, " (", CountParameters(*probe),
+                                  " parameters), ", planned, " epochs of training planned"));
+  }
+
+  const auto start = std::chrono::steady_clock::now();
+  ENS_ASSIGN_OR_RETURN(std::unique_ptr<Ensemble> ensemble, components.method->Train(context));
+  results.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ENS_RETURN_IF_ERROR(ensemble->Save(absl::StrCat(out_dir, "/members")));
+  return EvaluateAndReport(config, out_dir, *ensemble, data, device, model_params, std::move(dee_reference), &results,
+                           &progress);
+}
+
+absl::Status RunEvalOnly(const RunConfig& flags) {
+  if (flags.out_dir.empty()) return absl::InvalidArgumentError("--eval_only needs --out_dir of a finished run");
+  const std::string out_dir = UserPath(flags.out_dir);
+  const std::string results_path = absl::StrCat(out_dir, "/results.json");
+  ENS_ASSIGN_OR_RETURN(nlohmann::json previous, ReadResultsFile(results_path));
+  ENS_ASSIGN_OR_RETURN(RunConfig config, ConfigFromResults(previous, results_path));
+  // Evaluation settings come from this command line; the rest from the run.
+  config.eval_sizes = flags.eval_sizes;
+  config.eval_batch_size = flags.eval_batch_size;
+  config.cnll_splits = flags.cnll_splits;
+  config.dee_reference = flags.dee_reference;
+  config.device = flags.device;
+  config.out_dir = flags.out_dir;
+  config.command_line = flags.command_line;
+  ENS_RETURN_IF_ERROR(CheckCommonFlags(config));
+  ENS_ASSIGN_OR_RETURN(Components components, ResolveComponents(config));
+  ENS_ASSIGN_OR_RETURN(const torch::Device device, ResolveDevice(config.device));
+  ENS_ASSIGN_OR_RETURN(auto dee_reference, DeeReferenceOf(config));
+  ENS_ASSIGN_OR_RETURN(const Dataset data, MakeDataset(config.dataset, config.dataset_args, {config.seed}));
+  ENS_ASSIGN_OR_RETURN(std::unique_ptr<Ensemble> ensemble, LoadEnsemble(absl::StrCat(out_dir, "/members")));
+  RunResults results;
+  results.config = config;
+  results.component_params = components.params;
+  results.device = device.str();
+  ProgressReporter progress(stderr, isatty(2) != 0);
+  // Keep the training history and time of the original run.
+  for (const auto& e : previous.value("history", nlohmann::json::array())) {
+    results.history.push_back({e.value("member", int64_t{0}), e.value("phase", std::string()),
+                               e.value("epoch", int64_t{0}), e.value("lr", 0.0),
+                               e["loss"].is_number() ? e["loss"].get<double>() : NAN, e.value("accuracy", 0.0),
+                               e.value("seconds", 0.0), e.value("images_per_sec", 0.0)});
+  }
+  results.train_seconds = previous.value("train_seconds", 0.0);
+  return EvaluateAndReport(config, out_dir, *ensemble, data, device, components.model_params,
+                           std::move(dee_reference), &results, &progress);
+}
+
+}  // namespace ens

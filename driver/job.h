@@ -1,0 +1,24 @@
+// What the driver does once its flags are parsed: print a schedule, train and
+// evaluate, or evaluate a finished run again.
+#ifndef ENSEMBLES_DRIVER_JOB_H_
+#define ENSEMBLES_DRIVER_JOB_H_
+
+#include <cstdio>
+
+#include "absl/status/status.h"
+#include "driver/run_config.h"
+
+namespace ens {
+
+// --print_lr: CSV "iteration,lr", one row per iteration from 1.
+absl::Status PrintLearningRates(const RunConfig& config, std::FILE* out);
+
+// Trains --method, evaluates, writes --out_dir, prints the table.
+absl::Status RunTraining(const RunConfig& config);
+
+// --eval_only: evaluates the members saved in --out_dir again.
+absl::Status RunEvalOnly(const RunConfig& config);
+
+}  // namespace ens
+
+#endif  // ENSEMBLES_DRIVER_JOB_H_

@@ -1,0 +1,129 @@
+// The driver: composes registered components from flags.
+//
+//   bazel run //:driver                                  # the default job
+//   bazel run //:driver -- --list
+//   bazel run //:driver -- --method=snapshot --members=5 --epochs=40
+//   bazel run //:driver -- --plugins=bazel-bin/plugins/one_cycle_schedule.so --schedule=one_cycle --print_lr
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <thread>
+
+#include <gflags/gflags.h>
+#include <torch/torch.h>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "core/plugin_loader.h"
+#include "driver/job.h"
+#include "driver/list.h"
+#include "driver/run_config.h"
+
+DEFINE_bool(list, false, "print every registered method, model, dataset and schedule with its parameters, then exit");
+DEFINE_string(method, "deep_ensemble", "ensemble method (see --list)");
+DEFINE_string(method_args, "", "method parameters, comma-separated key=value");
+DEFINE_string(model, "lenet", "architecture (see --list)");
+DEFINE_string(model_args, "", "model parameters, comma-separated key=value");
+DEFINE_string(dataset, "fashion_mnist", "dataset (see --list)");
+DEFINE_string(dataset_args, "", "dataset parameters, comma-separated key=value");
+DEFINE_string(schedule, "", "learning-rate schedule for methods that take one (empty: the method's default)");
+DEFINE_string(schedule_args, "", "schedule parameters, comma-separated key=value");
+DEFINE_int64(members, 3, "ensemble size: members, snapshots, cycles or samples");
+DEFINE_int64(epochs, 3, "training budget in epochs (per member for independent members; see --list)");
+DEFINE_int64(batch_size, 128, "training batch size");
+DEFINE_double(lr, 0.05, "initial learning rate (the default of every schedule's initial rate)");
+DEFINE_double(momentum, 0.9, "SGD momentum");
+DEFINE_bool(nesterov, false, "Nesterov momentum");
+DEFINE_double(weight_decay, 5e-4, "L2 weight decay");
+DEFINE_uint64(seed, 0, "seed of initialisation, data order, hold-out split and sampling");
+DEFINE_string(device, "auto", "cpu, cuda or auto (cuda when available)");
+DEFINE_int64(threads, 0, "intra-op CPU threads (0: every core; LibTorch's own default here is 1)");
+DEFINE_string(out_dir, "", "results directory (default runs/<method>_<model>_<dataset>_<time>)");
+DEFINE_string(plugins, "", "comma-separated plugin libraries (.so) to load before names are resolved");
+DEFINE_bool(print_lr, false, "print the schedule (--schedule, --epochs, --iters_per_epoch) as CSV and exit");
+DEFINE_int64(iters_per_epoch, 0, "iterations per epoch for --print_lr (0: from the dataset and --batch_size)");
+DEFINE_string(eval_sizes, "", "ensemble sizes to evaluate, e.g. 1,2,5 (empty: every size)");
+DEFINE_int64(eval_batch_size, 1000, "evaluation batch size");
+DEFINE_int64(cnll_splits, 5, "random test-set splits for the calibrated NLL");
+DEFINE_string(dee_reference, "", "results.json (or its directory) of a deep_ensemble run, for DEE");
+DEFINE_bool(eval_only, false, "evaluate the members saved in --out_dir again, without training");
+
+namespace {
+
+int Fail(const absl::Status& status) {
+  std::fprintf(stderr, "error: %s\n", std::string(status.message()).c_str());
+  return status.code() == absl::StatusCode::kInternal ? 1 : 2;
+}
+
+ens::RunConfig ConfigFromFlags(int argc, char** argv) {
+  ens::RunConfig c;
+  c.method = FLAGS_method;
+  c.method_args = FLAGS_method_args;
+  c.model = FLAGS_model;
+  c.model_args = FLAGS_model_args;
+  c.dataset = FLAGS_dataset;
+  c.dataset_args = FLAGS_dataset_args;
+  c.schedule = FLAGS_schedule;
+  c.schedule_args = FLAGS_schedule_args;
+  c.members = FLAGS_members;
+  c.epochs = FLAGS_epochs;
+  c.batch_size = FLAGS_batch_size;
+  c.lr = FLAGS_lr;
+  c.momentum = FLAGS_momentum;
+  c.nesterov = FLAGS_nesterov;
+  c.weight_decay = FLAGS_weight_decay;
+  c.seed = FLAGS_seed;
+  c.device = FLAGS_device;
+  c.threads = FLAGS_threads;
+  c.out_dir = FLAGS_out_dir;
+  c.eval_sizes = FLAGS_eval_sizes;
+  c.eval_batch_size = FLAGS_eval_batch_size;
+  c.cnll_splits = FLAGS_cnll_splits;
+  c.dee_reference = FLAGS_dee_reference;
+  c.iters_per_epoch = FLAGS_iters_per_epoch;
+  for (int i = 0; i < argc; ++i) absl::StrAppend(&c.command_line, i ? " " : "", argv[i]);
+  return c;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gflags::SetUsageMessage("trains and evaluates ensembles of neural networks; --list shows the components");
+  const int original_argc = argc;
+  char** original_argv = argv;
+  ens::RunConfig config = [&] {
+    gflags::ParseCommandLineFlags(&argc, &argv, /*remove_flags=*/true);
+    return ConfigFromFlags(original_argc, original_argv);
+  }();
+  if (argc > 1) {
+    std::fprintf(stderr, "error: unexpected argument '%s' (flags look like --name=value)\n", argv[1]);
+    return 2;
+  }
+  try {
+    if (!FLAGS_plugins.empty()) {
+      if (absl::Status status = ens::LoadPlugins(FLAGS_plugins); !status.ok()) return Fail(status);
+    }
+    if (FLAGS_threads < 0) return Fail(absl::InvalidArgumentError("--threads must be >= 0"));
+    const int threads = FLAGS_threads > 0 ? static_cast<int>(FLAGS_threads)
+                                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    torch::set_num_threads(threads);
+    config.threads = threads;
+    if (FLAGS_list) {
+      std::printf("%s", ens::DescribeRegistries().c_str());
+      return 0;
+    }
+    if (FLAGS_print_lr) {
+      absl::Status status = ens::PrintLearningRates(config, stdout);
+      return status.ok() ? 0 : Fail(status);
+    }
+    absl::Status status = FLAGS_eval_only ? ens::RunEvalOnly(config) : ens::RunTraining(config);
+    return status.ok() ? 0 : Fail(status);
+  } catch (const std::exception& e) {
+    // LibTorch reports through exceptions; keep the first line of its message.
+    std::string message = e.what();
+    message = message.substr(0, message.find('\n'));
+    std::fprintf(stderr, "error: %s\n", message.c_str());
+    return 1;
+  }
+}

@@ -1,0 +1,134 @@
+#include "driver/results.h"
+
+#include <cmath>
+#include <fstream>
+
+#include <torch/version.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace ens {
+namespace {
+
+nlohmann::json NumberOrNull(double value) {
+  return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+nlohmann::json ResultsToJson(const RunResults& r) {
+  const RunConfig& c = r.config;
+  nlohmann::json config = {
+      {"method", c.method},         {"method_args", c.method_args},   {"model", c.model},
+      {"model_args", c.model_args}, {"dataset", c.dataset},           {"dataset_args", c.dataset_args},
+      {"schedule", c.schedule},     {"schedule_args", c.schedule_args}, {"members", c.members},
+      {"epochs", c.epochs},         {"batch_size", c.batch_size},     {"lr", c.lr},
+      {"momentum", c.momentum},     {"nesterov", c.nesterov},         {"weight_decay", c.weight_decay},
+      {"seed", c.seed},             {"device", c.device},             {"threads", c.threads},
+      {"eval_sizes", c.eval_sizes}, {"eval_batch_size", c.eval_batch_size}, {"cnll_splits", c.cnll_splits},
+      {"dee_reference", c.dee_reference}, {"command_line", c.command_line},
+  };
+  nlohmann::json params = nlohmann::json::object();
+  for (const auto& [component, values] : r.component_params) params[component] = values;
+  config["params"] = params;
+
+  nlohmann::json history = nlohmann::json::array();
+  for (const auto& e : r.history) {
+    history.push_back({{"member", e.member}, {"phase", e.phase}, {"epoch", e.epoch}, {"lr", e.lr},
+                       {"loss", NumberOrNull(e.loss)}, {"accuracy", e.accuracy}, {"seconds", e.seconds},
+                       {"images_per_sec", e.images_per_sec}});
+  }
+  nlohmann::json metrics = nlohmann::json::array();
+  for (const auto& m : r.metrics) {
+    metrics.push_back({{"size", m.size}, {"error", m.error}, {"nll", NumberOrNull(m.nll)},
+                       {"cnll", NumberOrNull(m.cnll)}, {"brier", m.brier}, {"ece", m.ece},
+                       {"auroc", NumberOrNull(m.auroc)},
+                       {"dee", m.dee ? nlohmann::json(*m.dee) : nlohmann::json(nullptr)}});
+  }
+  return {
+      {"config", config},
+      {"versions", {{"ensembles", "0.1.0"}, {"libtorch", TORCH_VERSION}}},
+      {"device", r.device},
+      {"ensemble_size", r.ensemble_size},
+      {"history", history},
+      {"metrics", metrics},
+      {"train_seconds", r.train_seconds},
+      {"eval_seconds", r.eval_seconds},
+  };
+}
+
+absl::StatusOr<nlohmann::json> ReadResultsFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    return absl::DataLossError(absl::StrCat(path, ": not valid JSON: ", e.what()));
+  }
+}
+
+absl::StatusOr<RunConfig> ConfigFromResults(const nlohmann::json& results, const std::string& path) {
+  try {
+    const auto& c = results.at("config");
+    RunConfig config;
+    config.method = c.at("method").get<std::string>();
+    config.method_args = c.at("method_args").get<std::string>();
+    config.model = c.at("model").get<std::string>();
+    config.model_args = c.at("model_args").get<std::string>();
+    config.dataset = c.at("dataset").get<std::string>();
+    config.dataset_args = c.at("dataset_args").get<std::string>();
+    config.schedule = c.at("schedule").get<std::string>();
+    config.schedule_args = c.at("schedule_args").get<std::string>();
+    config.members = c.at("members").get<int64_t>();
+    config.epochs = c.at("epochs").get<int64_t>();
+    config.batch_size = c.at("batch_size").get<int64_t>();
+    config.lr = c.at("lr").get<double>();
+    config.momentum = c.at("momentum").get<double>();
+    config.nesterov = c.at("nesterov").get<bool>();
+    config.weight_decay = c.at("weight_decay").get<double>();
+    config.seed = c.at("seed").get<uint64_t>();
+    return config;
+  } catch (const nlohmann::json::exception& e) {
+    return absl::DataLossError(absl::StrCat(path, ": incomplete config: ", e.what()));
+  }
+}
+
+absl::StatusOr<std::vector<std::pair<double, double>>> ReadDeeReference(const std::string& path) {
+  std::string file = path;
+  if (file.size() < 5 || file.substr(file.size() - 5) != ".json") file = absl::StrCat(path, "/results.json");
+  auto results = ReadResultsFile(file);
+  if (!results.ok()) return results.status();
+  std::vector<std::pair<double, double>> reference;
+  try {
+    const std::string method = (*results).at("config").at("method").get<std::string>();
+    if (method != "deep_ensemble") {
+      return absl::InvalidArgumentError(absl::StrCat("--dee_reference ", file, " is a '", method,
+                                                     "' run; DEE needs a deep_ensemble run"));
+    }
+    for (const auto& m : (*results).at("metrics")) {
+      if (m.at("cnll").is_null()) continue;
+      reference.emplace_back(m.at("size").get<double>(), m.at("cnll").get<double>());
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return absl::DataLossError(absl::StrCat(file, ": no usable metrics: ", e.what()));
+  }
+  if (reference.empty() || reference.front().first != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(file, ": the reference must include ensemble size 1"));
+  }
+  return reference;
+}
+
+std::string FormatMetricsTable(const std::string& title, const std::vector<SizeMetrics>& rows) {
+  std::string out = absl::StrCat(title, "\n");
+  absl::StrAppend(&out, absl::StrFormat("%6s %9s %8s %8s %8s %8s %8s %7s\n", "size", "error %", "NLL", "cNLL",
+                                        "Brier", "ECE", "AUROC", "DEE"));
+  for (const auto& m : rows) {
+    absl::StrAppend(&out, absl::StrFormat("%6d %9.2f %8.4f %8.4f %8.4f %8.4f %8.4f %7s\n", m.size, m.error, m.nll,
+                                          m.cnll, m.brier, m.ece, m.auroc,
+                                          m.dee ? absl::StrFormat("%.2f", *m.dee) : std::string("-")));
+  }
+  return out;
+}
+
+}  // namespace ens

@@ -1,0 +1,49 @@
+// results.json and the printed table.
+//
+// results.json holds: config (every flag and component parameter), versions,
+// device, history (per epoch), metrics (one object per ensemble size: size,
+// error [%], nll, cnll, brier, ece, auroc, dee), and timings.
+#ifndef ENSEMBLES_DRIVER_RESULTS_H_
+#define ENSEMBLES_DRIVER_RESULTS_H_
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/status/statusor.h"
+#include "core/evaluator.h"
+#include "core/progress.h"
+#include "driver/run_config.h"
+
+namespace ens {
+
+struct RunResults {
+  RunConfig config;
+  // Parsed parameters, defaults included, per component ("method", ...).
+  std::map<std::string, std::map<std::string, std::string>> component_params;
+  std::string device;
+  int64_t ensemble_size = 0;
+  std::vector<EpochRecord> history;
+  std::vector<SizeMetrics> metrics;
+  double train_seconds = 0;
+  double eval_seconds = 0;
+};
+
+nlohmann::json ResultsToJson(const RunResults& results);
+
+// The config stored by an earlier run (for --eval_only).
+absl::StatusOr<RunConfig> ConfigFromResults(const nlohmann::json& results, const std::string& path);
+absl::StatusOr<nlohmann::json> ReadResultsFile(const std::string& path);
+
+// (size, cnll) pairs of a deep ensemble's results.json (or its directory).
+absl::StatusOr<std::vector<std::pair<double, double>>> ReadDeeReference(const std::string& path);
+
+// The table in the shape of the reference tables: one row per size.
+std::string FormatMetricsTable(const std::string& title, const std::vector<SizeMetrics>& rows);
+
+}  // namespace ens
+
+#endif  // ENSEMBLES_DRIVER_RESULTS_H_

@@ -1,0 +1,37 @@
+// The driver's flags as one plain struct: components never read flags.
+#ifndef ENSEMBLES_DRIVER_RUN_CONFIG_H_
+#define ENSEMBLES_DRIVER_RUN_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ens {
+
+struct RunConfig {
+  std::string method, method_args;
+  std::string model, model_args;
+  std::string dataset, dataset_args;
+  std::string schedule, schedule_args;
+  int64_t members = 5;
+  int64_t epochs = 5;
+  int64_t batch_size = 128;
+  double lr = 0.05;
+  double momentum = 0.9;
+  bool nesterov = false;
+  double weight_decay = 5e-4;
+  uint64_t seed = 0;
+  std::string device = "auto";
+  int64_t threads = 0;
+  std::string out_dir;
+  std::string eval_sizes;  // "1,2,5" or "" (every size)
+  int64_t eval_batch_size = 1000;
+  int64_t cnll_splits = 5;
+  std::string dee_reference;
+  int64_t iters_per_epoch = 0;  // --print_lr only; 0 = from the dataset
+  std::string command_line;
+};
+
+}  // namespace ens
+
+#endif  // ENSEMBLES_DRIVER_RUN_CONFIG_H_

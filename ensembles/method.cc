@@ -1,0 +1,75 @@
+#include "ensembles/method.h"
+
+#include <torch/torch.h>
+
+#include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
+
+namespace ens {
+
+Registry<MethodFactory>& MethodRegistry() {
+  static auto* registry = new Registry<MethodFactory>("method", "--method");
+  return *registry;
+}
+
+absl::StatusOr<std::unique_ptr<Method>> MakeMethod(absl::string_view name, absl::string_view args) {
+  ENS_ASSIGN_OR_RETURN(const auto* entry, MethodRegistry().Find(name));
+  ENS_ASSIGN_OR_RETURN(Params params, Params::Parse(entry->schema, args, absl::StrCat("method '", name, "'")));
+  return entry->factory(params);
+}
+
+int64_t TrainContext::iterations_per_epoch() const {
+  return IterationsPerEpoch(data->train.size(), batch_size);
+}
+
+absl::StatusOr<std::shared_ptr<Network>> TrainContext::NewModel(uint64_t init_seed) const {
+  torch::manual_seed(init_seed);
+  ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net, make_model());
+  net->to(device);
+  return net;
+}
+
+TrainerOptions TrainContext::TrainerOptionsFor(int64_t member, uint64_t data_seed, const std::string& label) const {
+  TrainerOptions options;
+  options.device = device;
+  options.batch_size = batch_size;
+  options.optimizer = optimizer;
+  options.data_seed = data_seed;
+  options.member = member;
+  options.label = label;
+  options.progress = progress;
+  options.history = history;
+  return options;
+}
+
+absl::StatusOr<std::unique_ptr<Schedule>> TrainContext::NamedSchedule(const std::string& name,
+                                                                      const std::string& args,
+                                                                      int64_t epochs) const {
+  const int64_t per_epoch = iterations_per_epoch();
+  return MakeSchedule(name, args, ScheduleContext{epochs * per_epoch, per_epoch, lr});
+}
+
+absl::StatusOr<std::unique_ptr<Schedule>> TrainContext::UserSchedule(const std::string& default_name,
+                                                                     const std::string& default_args,
+                                                                     int64_t epochs) const {
+  if (schedule.empty()) return NamedSchedule(default_name, default_args, epochs);
+  return NamedSchedule(schedule, schedule_args, epochs);
+}
+
+absl::StatusOr<std::vector<StateDict>> TrainIndependentMembers(
+    const TrainContext& context, int64_t count, int64_t epochs,
+    const std::function<absl::StatusOr<std::unique_ptr<Schedule>>()>& make_schedule) {
+  std::vector<StateDict> members;
+  for (int64_t m = 0; m < count; ++m) {
+    const uint64_t member_seed = DeriveSeed(context.seed, static_cast<uint64_t>(m));
+    ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net, context.NewModel(member_seed));
+    ENS_ASSIGN_OR_RETURN(std::unique_ptr<Schedule> schedule, make_schedule());
+    Trainer trainer(net, *context.data,
+                    context.TrainerOptionsFor(m, member_seed, absl::StrCat("member ", m + 1, "/", count)));
+    ENS_RETURN_IF_ERROR(trainer.Run(*schedule, epochs, {}, "train"));
+    members.push_back(CaptureState(*net));
+  }
+  return members;
+}
+
+}  // namespace ens

@@ -1,0 +1,98 @@
+// Methods: how an ensemble is trained. A method composes Trainer runs (and
+// callbacks) and returns an Ensemble; it never copies the training loop.
+//
+//   ENS_REGISTER(MethodRegistry(), "deep_ensemble", "K independently trained networks",
+//                ParamSchema(), [](const Params& p) { return MakeDeepEnsemble(p); });
+#ifndef ENSEMBLES_ENSEMBLES_METHOD_H_
+#define ENSEMBLES_ENSEMBLES_METHOD_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <torch/types.h>
+
+#include "absl/status/statusor.h"
+#include "core/ensemble.h"
+#include "core/progress.h"
+#include "core/registry.h"
+#include "core/trainer.h"
+#include "datasets/dataset.h"
+#include "models/model.h"
+#include "schedulers/schedule.h"
+
+namespace ens {
+
+// Everything a method needs to train, built by the driver from its flags.
+struct TrainContext {
+  const Dataset* data = nullptr;
+  torch::Device device = torch::kCPU;
+  uint64_t seed = 0;
+  int64_t members = 5;     // ensemble size (members, snapshots, samples)
+  int64_t epochs = 10;     // the budget of one training run (see each method)
+  int64_t batch_size = 128;
+  double lr = 0.05;        // --lr: the default initial rate of every schedule
+  OptimizerSettings optimizer;
+  // A freshly initialised network (from LibTorch's current seed).
+  std::function<absl::StatusOr<std::shared_ptr<Network>>()> make_model;
+  // --schedule / --schedule_args for methods that take the user's schedule;
+  // empty name = the method's default.
+  std::string schedule;
+  std::string schedule_args;
+  ProgressReporter* progress = nullptr;
+  std::vector<EpochRecord>* history = nullptr;
+
+  int64_t iterations_per_epoch() const;
+  // A new network initialised from `seed`, on the device.
+  absl::StatusOr<std::shared_ptr<Network>> NewModel(uint64_t seed) const;
+  // Trainer options for run `member` (data order from `data_seed`).
+  TrainerOptions TrainerOptionsFor(int64_t member, uint64_t data_seed, const std::string& label) const;
+  // The user's schedule over `epochs`, or `default_name` with `default_args`.
+  absl::StatusOr<std::unique_ptr<Schedule>> UserSchedule(const std::string& default_name,
+                                                         const std::string& default_args, int64_t epochs) const;
+  // A named schedule over `epochs`.
+  absl::StatusOr<std::unique_ptr<Schedule>> NamedSchedule(const std::string& name, const std::string& args,
+                                                          int64_t epochs) const;
+};
+
+class Method {
+ public:
+  virtual ~Method() = default;
+  virtual absl::StatusOr<std::unique_ptr<Ensemble>> Train(const TrainContext& context) = 0;
+  // Epochs the whole method will train (progress ETA); checks the budget.
+  virtual absl::StatusOr<int64_t> PlannedEpochs(const TrainContext& context) const = 0;
+  // Whether --schedule applies (false for methods that fix their schedule).
+  virtual bool TakesUserSchedule() const { return true; }
+};
+
+using MethodFactory = std::function<absl::StatusOr<std::unique_ptr<Method>>(const Params& params)>;
+
+Registry<MethodFactory>& MethodRegistry();
+
+absl::StatusOr<std::unique_ptr<Method>> MakeMethod(absl::string_view name, absl::string_view args);
+
+// Records the weights at chosen iterations of a run.
+class CollectAtIterations : public TrainerCallback {
+ public:
+  explicit CollectAtIterations(std::function<bool(int64_t iteration)> when) : when_(std::move(when)) {}
+  void OnIterationEnd(const IterationInfo& info, Network& net) override {
+    if (when_(info.iteration)) collected_.push_back(CaptureState(net));
+  }
+  std::vector<StateDict>& collected() { return collected_; }
+
+ private:
+  std::function<bool(int64_t)> when_;
+  std::vector<StateDict> collected_;
+};
+
+// Trains independent networks (fresh init and data order per member) and
+// keeps their final weights: the deep ensemble and its relatives.
+absl::StatusOr<std::vector<StateDict>> TrainIndependentMembers(
+    const TrainContext& context, int64_t count, int64_t epochs,
+    const std::function<absl::StatusOr<std::unique_ptr<Schedule>>()>& make_schedule);
+
+}  // namespace ens
+
+#endif  // ENSEMBLES_ENSEMBLES_METHOD_H_

@@ -1,0 +1,62 @@
+#include "models/model.h"
+
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/dropout.h>
+#include <torch/nn/modules/linear.h>
+
+#include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
+
+namespace ens {
+
+torch::nn::AnyModule LayerFactory::Linear(int64_t in_features, int64_t out_features, bool bias) {
+  return torch::nn::AnyModule(torch::nn::Linear(torch::nn::LinearOptions(in_features, out_features).bias(bias)));
+}
+
+torch::nn::AnyModule LayerFactory::Conv2d(int64_t in_channels, int64_t out_channels, int64_t kernel,
+                                          int64_t stride, int64_t padding, bool bias) {
+  return torch::nn::AnyModule(torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, out_channels, kernel)
+                                                    .stride(stride)
+                                                    .padding(padding)
+                                                    .bias(bias)));
+}
+
+LayerFactory& StandardLayers() {
+  static auto* layers = new LayerFactory();
+  return *layers;
+}
+
+torch::nn::AnyModule RegisterLayer(torch::nn::Module& owner, const std::string& name,
+                                   torch::nn::AnyModule layer) {
+  owner.register_module(name, layer.ptr());
+  return layer;
+}
+
+Registry<ModelFactory>& ModelRegistry() {
+  static auto* registry = new Registry<ModelFactory>("model", "--model");
+  return *registry;
+}
+
+absl::StatusOr<std::shared_ptr<Network>> MakeModel(absl::string_view name, absl::string_view args,
+                                                   const ModelSpec& spec, LayerFactory& layers) {
+  ENS_ASSIGN_OR_RETURN(const auto* entry, ModelRegistry().Find(name));
+  ENS_ASSIGN_OR_RETURN(Params params, Params::Parse(entry->schema, args, absl::StrCat("model '", name, "'")));
+  return entry->factory(params, spec, layers);
+}
+
+int64_t CountParameters(const torch::nn::Module& net) {
+  int64_t count = 0;
+  for (const auto& p : net.parameters()) count += p.numel();
+  return count;
+}
+
+bool HasDropout(const torch::nn::Module& net) {
+  for (const auto& module : net.modules(/*include_self=*/true)) {
+    if (const auto* dropout = dynamic_cast<const torch::nn::DropoutImpl*>(module.get())) {
+      if (dropout->options.p() > 0) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace ens

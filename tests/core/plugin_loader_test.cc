@@ -1,0 +1,69 @@
+// Loads the real example plugin built by Bazel and checks that it registered
+// into this binary's registry (the one the driver uses), then the failure
+// modes: missing file, a library that is not a plugin, a wrong API version,
+// the same file twice.
+#include "core/plugin_loader.h"
+
+#include <cstdlib>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "schedulers/schedule.h"
+
+namespace ens {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string Runfile(const std::string& path) {
+  return std::string(std::getenv("TEST_SRCDIR")) + "/" + std::getenv("TEST_WORKSPACE") + "/" + path;
+}
+
+TEST(PluginLoaderTest, RealPluginRegistersIntoOurRegistry) {
+  ASSERT_FALSE(ScheduleRegistry().Contains("one_cycle"));
+  ASSERT_TRUE(LoadPlugins(Runfile("plugins/one_cycle_schedule.so")).ok());
+  ASSERT_TRUE(ScheduleRegistry().Contains("one_cycle"));
+  EXPECT_THAT(ScheduleRegistry().Find("one_cycle").value()->file, HasSubstr("plugins/one_cycle_schedule.cc"));
+
+  // It works: warm-up to the peak, then decay far below the start.
+  auto schedule = MakeSchedule("one_cycle", "pct_start=0.25", ScheduleContext{1000, 100, 0.4});
+  ASSERT_TRUE(schedule.ok()) << schedule.status();
+  EXPECT_NEAR((*schedule)->LearningRate(1), 0.4 / 25, 1e-12);
+  EXPECT_NEAR((*schedule)->LearningRate(250), 0.4, 1e-12);  // step 249 = pct_start * T - 1
+  EXPECT_LT((*schedule)->LearningRate(1000), 0.4 / 25 / 1000);
+  EXPECT_THAT(LoadedPlugins().back(), HasSubstr("one_cycle learning-rate schedule"));
+
+  // Loading it again is detected.
+  absl::Status again = LoadPlugin(Runfile("plugins/one_cycle_schedule.so"));
+  EXPECT_EQ(again.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(std::string(again.message()), HasSubstr("loaded twice"));
+}
+
+TEST(PluginLoaderTest, MissingFileIsNamed) {
+  absl::Status status = LoadPlugins("/nonexistent/dir/plugin.so");
+  EXPECT_FALSE(status.ok());
+  EXPECT_THAT(std::string(status.message()), HasSubstr("plugin '/nonexistent/dir/plugin.so': no such file"));
+}
+
+TEST(PluginLoaderTest, NonPluginLibraryIsRejected) {
+  absl::Status status = LoadPlugin(Runfile("tests/plugins/not_a_plugin.so"));
+  EXPECT_FALSE(status.ok());
+  EXPECT_THAT(std::string(status.message()), HasSubstr("is not an ensembles plugin"));
+}
+
+TEST(PluginLoaderTest, WrongApiVersionIsRejected) {
+  absl::Status status = LoadPlugin(Runfile("tests/plugins/wrong_api_plugin.so"));
+  EXPECT_FALSE(status.ok());
+  EXPECT_THAT(std::string(status.message()), HasSubstr("built for plugin API 999"));
+}
+
+TEST(PluginLoaderTest, NotASharedLibraryCarriesDlerror) {
+  absl::Status status = LoadPlugin(Runfile("tests/plugins/BUILD"));
+  EXPECT_FALSE(status.ok());
+  EXPECT_THAT(std::string(status.message()), HasSubstr("failed to load"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("BUILD"));
+}
+
+}  // namespace
+}  // namespace ens

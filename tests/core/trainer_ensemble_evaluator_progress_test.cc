@@ -1,0 +1,204 @@
+// The Trainer, Ensemble and Evaluator on the synthetic dataset: real training
+// in well under a second.
+#include <sys/stat.h>
+
+#include <cstdio>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "core/ensemble.h"
+#include "core/evaluator.h"
+#include "core/progress.h"
+#include "core/trainer.h"
+#include "metrics/classification.h"
+
+namespace ens {
+namespace {
+
+Dataset Data() {
+  auto data = MakeDataset("synthetic", "noise=0.35,train=400,test=300", {0});
+  EXPECT_TRUE(data.ok());
+  return *data;
+}
+
+std::shared_ptr<Network> Mlp(const Dataset& data, uint64_t seed) {
+  torch::manual_seed(seed);
+  return *MakeModel("mlp", "width=32,depth=1", ModelSpec{data.channels(), data.image_size(), data.num_classes},
+                    StandardLayers());
+}
+
+class CountingCallback : public TrainerCallback {
+ public:
+  void OnIterationEnd(const IterationInfo& info, Network&) override {
+    ++iterations;
+    lrs.push_back(info.lr);
+  }
+  void OnEpochEnd(const EpochRecord&, Network&) override { ++epochs; }
+  int iterations = 0, epochs = 0;
+  std::vector<double> lrs;
+};
+
+TEST(TrainerTest, LearnsAndCallsBack) {
+  const Dataset data = Data();
+  auto net = Mlp(data, 1);
+  std::vector<EpochRecord> history;
+  TrainerOptions options;
+  options.batch_size = 50;
+  options.history = &history;
+  Trainer trainer(net, data, options);
+  EXPECT_EQ(trainer.iterations_per_epoch(), 8);
+  auto schedule = MakeSchedule("cosine", "", ScheduleContext{8 * 6, 8, 0.1});
+  CountingCallback counter;
+  ASSERT_TRUE(trainer.Run(**schedule, 6, {&counter}, "train").ok());
+  EXPECT_EQ(counter.iterations, 48);
+  EXPECT_EQ(counter.epochs, 6);
+  EXPECT_DOUBLE_EQ(counter.lrs.front(), 0.1);  // the schedule drives the optimizer
+  ASSERT_EQ(history.size(), 6u);
+  EXPECT_LT(history.back().loss, history.front().loss);
+  net->eval();
+  const BatchMaker batches(data, torch::kCPU);
+  const torch::Tensor lp = PredictLogProbs(*net, data.test, batches, 128);
+  EXPECT_LT(ErrorPercent(lp, data.test.labels), 40.0);  // chance is 75%
+}
+
+TEST(TrainerTest, DivergenceNamesMemberEpochIteration) {
+  const Dataset data = Data();
+  TrainerOptions options;
+  options.label = "member 2/3";
+  Trainer trainer(Mlp(data, 1), data, options);
+  auto schedule = MakeSchedule("constant", "lr=1e30", ScheduleContext{100, 4, 0.1});
+  absl::Status status = trainer.Run(**schedule, 2, {}, "train");
+  ASSERT_FALSE(status.ok());
+  EXPECT_THAT(std::string(status.message()), ::testing::HasSubstr("member 2/3 (train) epoch 1 iteration"));
+}
+
+TEST(TrainerTest, SameSeedSameWeights) {
+  const Dataset data = Data();
+  StateDict states[2];
+  for (auto& state : states) {
+    auto net = Mlp(data, 5);
+    TrainerOptions options;
+    options.data_seed = 9;
+    Trainer trainer(net, data, options);
+    auto schedule = MakeSchedule("constant", "", ScheduleContext{100, 4, 0.05});
+    ASSERT_TRUE(trainer.Run(**schedule, 2, {}, "train").ok());
+    state = CaptureState(*net);
+  }
+  for (size_t i = 0; i < states[0].size(); ++i) EXPECT_TRUE(states[0][i].second.equal(states[1][i].second));
+}
+
+TEST(TrainerTest, RecomputeBatchNormMatchesDataStatistics) {
+  const Dataset data = Data();
+  torch::manual_seed(0);
+  auto net = *MakeModel("preresnet20", "width=0.25", ModelSpec{1, 8, 4}, StandardLayers());
+  const BatchMaker batches(data, torch::kCPU);
+  RecomputeBatchNorm(*net, data, batches, 1000);  // one batch: exact statistics
+  auto* first = dynamic_cast<torch::nn::BatchNorm2dImpl*>(net->named_modules()["stage1_block1.bn1"].get());
+  ASSERT_NE(first, nullptr);
+  // bn1 of the first block sees the output of the stem convolution.
+  torch::NoGradGuard no_grad;
+  const torch::Tensor stem = net->named_modules()["conv"]->as<torch::nn::Conv2dImpl>()->forward(
+      batches.Normalize(data.train.images));
+  EXPECT_TRUE(first->running_mean.allclose(stem.mean({0, 2, 3}), 1e-4, 1e-5));
+  EXPECT_FALSE(net->is_training());
+}
+
+TEST(EnsembleTest, SaveLoadRoundTripAndDropoutDraws) {
+  const Dataset data = Data();
+  std::vector<StateDict> members = {CaptureState(*Mlp(data, 1)), CaptureState(*Mlp(data, 2))};
+  StoredEnsemble stored(members);
+  const std::string dir = std::string(std::getenv("TEST_TMPDIR")) + "/members";
+  mkdir(dir.c_str(), 0755);
+  ASSERT_TRUE(stored.Save(dir).ok());
+  auto loaded = LoadEnsemble(dir);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ASSERT_EQ((*loaded)->size(), 2);
+  auto net = Mlp(data, 99);
+  ASSERT_TRUE((*loaded)->PrepareMember(1, *net).ok());
+  const StateDict now = CaptureState(*net);
+  for (size_t i = 0; i < now.size(); ++i) EXPECT_TRUE(now[i].second.equal(members[1][i].second));
+
+  // MC dropout: same (seed, i) -> same pass; different i -> different pass.
+  torch::manual_seed(0);
+  auto dropout_net = *MakeModel("mlp", "width=32,depth=1,dropout=0.5", ModelSpec{1, 8, 4}, StandardLayers());
+  DropoutEnsemble samples(CaptureState(*dropout_net), 3, 42);
+  const BatchMaker batches(data, torch::kCPU);
+  auto pass = [&](int64_t i) {
+    EXPECT_TRUE(samples.PrepareMember(i, *dropout_net).ok());
+    return PredictLogProbs(*dropout_net, data.test, batches, 100);
+  };
+  EXPECT_TRUE(pass(1).equal(pass(1)));
+  EXPECT_FALSE(pass(1).equal(pass(2)));
+  ASSERT_TRUE(samples.Save(dir).ok());
+  auto reloaded = LoadEnsemble(dir);
+  ASSERT_TRUE(reloaded.ok());
+  EXPECT_EQ((*reloaded)->size(), 3);
+}
+
+TEST(EnsembleTest, CorruptManifestIsNamed) {
+  const std::string dir = std::string(std::getenv("TEST_TMPDIR")) + "/bad";
+  mkdir(dir.c_str(), 0755);
+  std::FILE* f = std::fopen((dir + "/ensemble.json").c_str(), "w");
+  std::fputs("{\"kind\": \"stored\", \"names\": [\"a\"], \"members\": [\"missing.pt\"]}", f);
+  std::fclose(f);
+  auto loaded = LoadEnsemble(dir);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_THAT(std::string(loaded.status().message()), ::testing::HasSubstr("missing.pt"));
+}
+
+TEST(EvaluatorTest, StreamedMeanOfProbabilitiesAtEachSize) {
+  const Dataset data = Data();
+  std::vector<StateDict> members;
+  for (uint64_t s = 1; s <= 3; ++s) {
+    auto net = Mlp(data, s);
+    Trainer trainer(net, data, TrainerOptions{});
+    auto schedule = MakeSchedule("constant", "", ScheduleContext{100, 4, 0.05});
+    ASSERT_TRUE(trainer.Run(**schedule, 2, {}, "train").ok());
+    members.push_back(CaptureState(*net));
+  }
+  StoredEnsemble ensemble(members);
+  auto net = Mlp(data, 0);
+  const BatchMaker batches(data, torch::kCPU);
+  EvalOptions options;
+  options.sizes = {1, 3};
+  auto rows = EvaluateEnsemble(ensemble, *net, data.test, batches, options);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 2u);
+  // Recompute size 3 by hand: log of the mean of the three members' probabilities.
+  torch::Tensor sum = torch::zeros({data.test.size(), data.num_classes}, torch::kDouble);
+  double mean_member_nll = 0;
+  for (int64_t i = 0; i < 3; ++i) {
+    ASSERT_TRUE(ensemble.PrepareMember(i, *net).ok());
+    const torch::Tensor lp = PredictLogProbs(*net, data.test, batches, 77);
+    sum += lp.to(torch::kDouble).exp();
+    mean_member_nll += Nll(lp, data.test.labels) / 3;
+  }
+  const torch::Tensor mean_lp = (sum / 3).log();
+  EXPECT_NEAR((*rows)[1].nll, Nll(mean_lp, data.test.labels), 1e-6);
+  EXPECT_NEAR((*rows)[1].error, ErrorPercent(mean_lp, data.test.labels), 1e-9);
+  EXPECT_LE((*rows)[1].nll, mean_member_nll);  // Jensen: the ensemble never does worse than its average member
+  EXPECT_EQ((*rows)[0].size, 1);
+  options.sizes = {4};
+  EXPECT_FALSE(EvaluateEnsemble(ensemble, *net, data.test, batches, options).ok());
+}
+
+TEST(ProgressTest, PlainLinesWhenNotATerminal) {
+  char* buffer = nullptr;
+  size_t size = 0;
+  std::FILE* out = open_memstream(&buffer, &size);
+  {
+    ProgressReporter progress(out, /*live=*/false);
+    progress.Plan(4);
+    progress.Iteration("member 1/2", 5, 10, 0.5, 0.1);  // no bar off a terminal
+    progress.EpochDone("member 1/2", EpochRecord{0, "train", 1, 0.1, 0.5, 80.0, 2.0, 1000});
+  }
+  std::fclose(out);
+  const std::string text(buffer, size);
+  free(buffer);
+  EXPECT_EQ(text, "member 1/2 epoch 1  lr 0.10000  loss 0.5000  acc 80.00%  1000 img/s  2.0s  ETA 0m06s\n");
+}
+
+}  // namespace
+}  // namespace ens

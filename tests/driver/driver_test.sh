@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# The driver as a user runs it: listing, flag errors (one line, non-zero exit),
+# --print_lr, plugins, a real training run with its outputs, --eval_only and
+# DEE. Runs the real binary built by Bazel.
+set -uo pipefail
+root="$TEST_SRCDIR/$TEST_WORKSPACE"
+driver="$root/driver/driver"
+plugin="$root/plugins/one_cycle_schedule.so"
+duplicate="$root/tests/plugins/duplicate_schedule_plugin.so"
+tmp="$TEST_TMPDIR"
+failures=0
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# expect_error CODE SUBSTRING ARGS...: exit code CODE, one stderr line holding SUBSTRING.
+expect_error() {
+  local code=$1 needle=$2; shift 2
+  "$driver" "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  [ "$rc" = "$code" ] || fail "$* exited $rc, expected $code: $(cat "$tmp/err")"
+  [ "$(wc -l <"$tmp/err")" = 1 ] || fail "$* printed $(wc -l <"$tmp/err") lines on stderr: $(cat "$tmp/err")"
+  grep -qF -- "$needle" "$tmp/err" || fail "$* stderr lacks '$needle': $(cat "$tmp/err")"
+}
+
+# --list names every registry and component.
+"$driver" --list >"$tmp/list" || fail "--list exited non-zero"
+for needle in "methods (--method" "deep_ensemble" "snapshot" "fge" "mc_dropout" "models (--model" "lenet" \
+              "preresnet20" "datasets (--dataset" "fashion_mnist" "synthetic" "schedules (--schedule" \
+              "cyclic_cosine" "triangular" "lr0 (float, default --lr"; do
+  grep -qF -- "$needle" "$tmp/list" || fail "--list lacks '$needle'"
+done
+
+# Flag and name errors.
+expect_error 2 "registered methods: deep_ensemble, fge, mc_dropout, single, snapshot" --method=no_such_method
+expect_error 2 "did you mean 'lenet'?" --model=lenett --dataset=synthetic
+expect_error 2 "unknown parameter 'cycle'; did you mean 'cycles'?" --schedule=cyclic_cosine --schedule_args=cycle=3 --print_lr
+expect_error 2 "method 'snapshot': parameter 'variant'='x' must be one of" --method=snapshot --method_args=variant=x --dataset=synthetic
+expect_error 2 "--members=-1 must be >= 1" --members=-1 --dataset=synthetic
+expect_error 2 "--device='tpu' must be cpu, cuda or auto" --device=tpu --dataset=synthetic
+expect_error 2 "unexpected argument 'stray'" stray
+expect_error 2 "sets its own schedule" --method=fge --schedule=cosine --dataset=synthetic
+if ! "$driver" --list >/dev/null 2>&1 || ! ldd "$driver" | grep -q torch_cuda; then
+  expect_error 2 "--device=cuda: no CUDA device is available" --device=cuda --dataset=synthetic
+fi
+"$driver" --no_such_flag >/dev/null 2>"$tmp/err" && fail "an unknown flag was accepted"
+grep -q "unknown command line flag 'no_such_flag'" "$tmp/err" || fail "unknown flag message: $(cat "$tmp/err")"
+
+# --print_lr: the cyclic cosine of 2 cycles over 6 iterations.
+"$driver" --print_lr --schedule=cyclic_cosine --schedule_args=cycles=2,lr0=1 --epochs=2 --iters_per_epoch=3 >"$tmp/lr" \
+  || fail "--print_lr failed"
+printf 'iteration,lr\n1,1\n2,0.75\n3,0.25\n4,1\n5,0.75\n6,0.25\n' >"$tmp/lr_expected"
+diff "$tmp/lr" "$tmp/lr_expected" >/dev/null || fail "--print_lr printed: $(cat "$tmp/lr")"
+
+# Plugins: the real one loads and works; failures are one-line errors naming the file.
+"$driver" --plugins="$plugin" --list | grep -q "one_cycle .*(plugin)" || fail "plugin schedule not listed"
+"$driver" --plugins="$plugin" --list | grep -q "plugins loaded:" || fail "plugins not listed"
+"$driver" --plugins="$plugin" --schedule=one_cycle --print_lr --epochs=1 --iters_per_epoch=100 --lr=0.4 >"$tmp/oc" \
+  || fail "plugin schedule --print_lr failed"
+[ "$(sed -n 2p "$tmp/oc")" = "1,0.016" ] || fail "one_cycle starts at $(sed -n 2p "$tmp/oc")"
+[ "$(sed -n 31p "$tmp/oc")" = "30,0.4" ] || fail "one_cycle peak: $(sed -n 31p "$tmp/oc")"
+expect_error 2 "plugin '/no/such.so': no such file" --plugins=/no/such.so --list
+expect_error 2 "failed to load" --plugins="$root/tests/plugins/BUILD" --list
+"$driver" --plugins="$duplicate" --list >/dev/null 2>"$tmp/err"
+[ $? = 2 ] || fail "a duplicate registration did not exit 2"
+grep -q "schedule 'cosine' is registered twice: at schedulers/schedules.cc:[0-9]* and at tests/plugins/duplicate_schedule_plugin.cc:[0-9]*" \
+  "$tmp/err" || fail "duplicate message: $(cat "$tmp/err")"
+
+# A real run on synthetic data: table, results.json, predictions, members.
+data=(--dataset=synthetic --dataset_args=noise=0.4,train=300,test=200 --model=mlp --model_args=width=32,depth=1
+      --epochs=4 --batch_size=50 --members=3 --seed=1)
+"$driver" "${data[@]}" --method=deep_ensemble --out_dir="$tmp/de" >"$tmp/de.out" 2>"$tmp/de.err" \
+  || fail "training run failed: $(cat "$tmp/de.err")"
+grep -q "size   error %      NLL     cNLL    Brier      ECE    AUROC     DEE" "$tmp/de.out" || fail "no table: $(cat "$tmp/de.out")"
+grep -q "member 3/3 epoch 4" "$tmp/de.err" || fail "no progress lines"
+for f in results.json predictions/labels.npy predictions/member_000.npy predictions/member_002.npy \
+         members/ensemble.json members/member_002.pt; do
+  [ -s "$tmp/de/$f" ] || fail "missing $f"
+done
+python3 - "$tmp/de/results.json" <<'PY' || fail "results.json content"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["config"]["method"] == "deep_ensemble" and r["config"]["members"] == 3, r["config"]
+assert r["config"]["params"]["model"]["width"] == "32"
+assert set(r["versions"]) >= {"ensembles", "libtorch"} and r["device"] == "cpu"
+assert len(r["history"]) == 12 and {"member", "epoch", "lr", "loss", "accuracy", "seconds", "images_per_sec"} <= set(r["history"][0])
+sizes = [m["size"] for m in r["metrics"]]
+assert sizes == [1, 2, 3], sizes
+for m in r["metrics"]:
+    assert {"error", "nll", "cnll", "brier", "ece", "auroc", "dee"} <= set(m) and m["dee"] is None
+assert r["metrics"][-1]["nll"] < r["metrics"][0]["nll"], r["metrics"]
+PY
+# The predictions are NumPy arrays: recompute the ensemble NLL from them.
+python3 - "$tmp/de" <<'PY' || fail "predictions do not reproduce the metrics"
+import json, math, struct, sys
+d = sys.argv[1]
+def load(path):
+    raw = open(path, "rb").read()
+    n = struct.unpack("<H", raw[8:10])[0]
+    header = raw[10:10 + n].decode()
+    shape = tuple(int(x) for x in header.split("(")[1].split(")")[0].split(",") if x.strip())
+    fmt = "<%d%s" % (math.prod(shape), "q" if "<i8" in header else "f")
+    return shape, struct.unpack(fmt, raw[10 + n:])
+(_,), labels = load(d + "/predictions/labels.npy")
+members = [load("%s/predictions/member_%03d.npy" % (d, i)) for i in range(3)]
+(n, c) = members[0][0]
+nll = 0.0
+for i in range(n):
+    p = sum(math.exp(m[1][i * c + labels[i]]) for m in members) / 3
+    nll -= math.log(p)
+nll /= n
+want = json.load(open(d + "/results.json"))["metrics"][2]["nll"]
+assert abs(nll - want) < 1e-4, (nll, want)
+PY
+
+# --eval_only reproduces the metrics from the saved members.
+cp "$tmp/de/results.json" "$tmp/de_first.json"
+"$driver" --eval_only --out_dir="$tmp/de" >"$tmp/eval.out" 2>"$tmp/eval.err" || fail "--eval_only failed: $(cat "$tmp/eval.err")"
+python3 - "$tmp/de_first.json" "$tmp/de/results.json" <<'PY' || fail "--eval_only metrics differ"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+for x, y in zip(a["metrics"], b["metrics"]):
+    for k in ("error", "nll", "cnll", "brier", "ece"):
+        assert abs(x[k] - y[k]) < 1e-9, (k, x[k], y[k])
+assert len(b["history"]) == len(a["history"])
+PY
+expect_error 2 "results.json: cannot open" --eval_only --out_dir="$tmp/nowhere"
+
+# DEE of a snapshot ensemble against the deep ensemble.
+"$driver" "${data[@]}" --method=snapshot --out_dir="$tmp/sse" --dee_reference="$tmp/de" >/dev/null 2>&1 \
+  || fail "snapshot with --dee_reference failed"
+python3 -c "
+import json; m = json.load(open('$tmp/sse/results.json'))['metrics']
+assert all(x['dee'] is not None and 1 <= x['dee'] <= 3 for x in m), m" || fail "DEE values"
+expect_error 2 "DEE needs a deep_ensemble run" "${data[@]}" --method=single --out_dir="$tmp/s" --dee_reference="$tmp/sse"
+
+if [ "$failures" = 0 ]; then echo "driver_test: all checks passed"; else echo "driver_test: $failures failed"; exit 1; fi

@@ -1,0 +1,70 @@
+// Shared fixture of the method tests: each method end to end on the
+// synthetic dataset, in seconds.
+#ifndef ENSEMBLES_TESTS_ENSEMBLES_METHOD_FIXTURE_H_
+#define ENSEMBLES_TESTS_ENSEMBLES_METHOD_FIXTURE_H_
+
+#include <cmath>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "core/evaluator.h"
+#include "ensembles/method.h"
+#include "metrics/classification.h"
+
+namespace ens {
+
+using ::testing::HasSubstr;
+
+class MethodsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_ = *MakeDataset("synthetic", "noise=0.45,train=480,test=400,classes=5", {0});
+    context_.data = &data_;
+    context_.seed = 3;
+    context_.members = 3;
+    context_.epochs = 6;
+    context_.batch_size = 40;
+    context_.lr = 0.05;
+    context_.history = &history_;
+    model_args_ = "width=48,depth=1,dropout=0.3";
+    context_.make_model = [this]() {
+      return MakeModel("mlp", model_args_, ModelSpec{1, 8, 5}, StandardLayers());
+    };
+  }
+
+  // Trains `method` and evaluates every size.
+  std::vector<SizeMetrics> TrainAndEvaluate(const char* method, const char* args, int64_t* size = nullptr) {
+    auto made = MakeMethod(method, args);
+    EXPECT_TRUE(made.ok()) << made.status();
+    auto ensemble = (*made)->Train(context_);
+    EXPECT_TRUE(ensemble.ok()) << ensemble.status();
+    if (!ensemble.ok()) return {};
+    if (size) *size = (*ensemble)->size();
+    auto net = *context_.make_model();
+    const BatchMaker batches(data_, torch::kCPU);
+    EvalOptions options;
+    for (int64_t k = 1; k <= (*ensemble)->size(); ++k) options.sizes.push_back(k);
+    auto rows = EvaluateEnsemble(**ensemble, *net, data_.test, batches, options);
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    return *rows;
+  }
+
+  // The ensemble of all members beats its first member in NLL and the members
+  // are trained (error far below chance, 80%).
+  void ExpectEnsembleHelps(const std::vector<SizeMetrics>& rows) {
+    ASSERT_GE(rows.size(), 2u);
+    EXPECT_LT(rows.back().nll, rows.front().nll);
+    EXPECT_LT(rows.front().error, 50.0);
+  }
+
+  Dataset data_;
+  TrainContext context_;
+  std::vector<EpochRecord> history_;
+  std::string model_args_;
+};
+
+}  // namespace ens
+
+#endif  // ENSEMBLES_TESTS_ENSEMBLES_METHOD_FIXTURE_H_
