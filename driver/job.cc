@@ -17,6 +17,7 @@
 #include "core/status_macros.h"
 #include "datasets/batches.h"
 #include "driver/results.h"
+#include "driver/user_path.h"
 #include "ensembles/method.h"
 
 namespace ens {
@@ -59,13 +60,6 @@ std::string DefaultOutDir(const RunConfig& config) {
   const std::time_t now = std::time(nullptr);
   std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", std::localtime(&now));
   return absl::StrCat("runs/", config.method, "_", config.model, "_", config.dataset, "_", stamp);
-}
-
-// Relative paths are relative to where the user ran `bazel run`.
-std::string UserPath(const std::string& path) {
-  const char* workdir = std::getenv("BUILD_WORKING_DIRECTORY");
-  if (path.empty() || path[0] == '/' || workdir == nullptr) return path;
-  return absl::StrCat(workdir, "/", path);
 }
 
 // Resolves every component and parses every argument list before any work.

@@ -15,10 +15,12 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "core/plugin_loader.h"
 #include "driver/job.h"
 #include "driver/list.h"
 #include "driver/run_config.h"
+#include "driver/user_path.h"
 
 DEFINE_bool(list, false, "print every registered method, model, dataset and schedule with its parameters, then exit");
 DEFINE_string(method, "deep_ensemble", "ensemble method (see --list)");
@@ -102,7 +104,11 @@ int main(int argc, char** argv) {
   }
   try {
     if (!FLAGS_plugins.empty()) {
-      if (absl::Status status = ens::LoadPlugins(FLAGS_plugins); !status.ok()) return Fail(status);
+      for (absl::string_view path : absl::StrSplit(FLAGS_plugins, ',', absl::SkipWhitespace())) {
+        if (absl::Status status = ens::LoadPlugin(ens::UserPath(std::string(path))); !status.ok()) {
+          return Fail(status);
+        }
+      }
     }
     if (FLAGS_threads < 0) return Fail(absl::InvalidArgumentError("--threads must be >= 0"));
     const int threads = FLAGS_threads > 0 ? static_cast<int>(FLAGS_threads)
