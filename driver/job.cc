@@ -5,6 +5,7 @@
 #include <chrono>
 #include <ctime>
 #include <memory>
+#include <sstream>
 
 #include <torch/cuda.h>
 #include <torch/torch.h>
@@ -173,6 +174,43 @@ absl::Status PrintLearningRates(const RunConfig& config, std::FILE* out) {
                        MakeSchedule(config.schedule, config.schedule_args, ScheduleContext{total, per_epoch, config.lr}));
   std::fprintf(out, "iteration,lr\n");
   for (int64_t t = 1; t <= total; ++t) std::fprintf(out, "%lld,%.10g\n", static_cast<long long>(t), schedule->LearningRate(t));
+  return absl::OkStatus();
+}
+
+absl::Status DescribeModel(const RunConfig& config, const std::string& input_shape, int64_t num_classes,
+                           std::FILE* out) {
+  std::vector<int64_t> shape;
+  bool valid = true;
+  for (absl::string_view part : absl::StrSplit(input_shape, 'x')) {
+    int64_t value = 0;
+    valid &= absl::SimpleAtoi(part, &value) && value >= 1;
+    shape.push_back(value);
+  }
+  if (!valid || shape.size() != 3 || shape[1] != shape[2]) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--input_shape='", input_shape, "' must be CxHxW with H = W, e.g. 3x32x32"));
+  }
+  if (num_classes < 2) return absl::InvalidArgumentError("--num_classes must be >= 2");
+  ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net,
+                       MakeModel(config.model, config.model_args, ModelSpec{shape[0], shape[1], num_classes},
+                                 StandardLayers()));
+  std::fprintf(out, "%s (%s) for %s input, %lld classes\n", config.model.c_str(), config.model_args.c_str(),
+               input_shape.c_str(), static_cast<long long>(num_classes));
+  for (const auto& child : net->named_children()) {
+    std::ostringstream text;
+    child.value()->pretty_print(text);
+    std::string description = text.str();
+    const size_t anonymous = description.find("(anonymous namespace)::");
+    if (anonymous != std::string::npos) description = description.substr(anonymous + 23);
+    std::fprintf(out, "  %-22s %-48s %12lld\n", child.key().c_str(), description.c_str(),
+                 static_cast<long long>(CountParameters(*child.value())));
+  }
+  torch::NoGradGuard no_grad;
+  net->eval();
+  const torch::Tensor logits = net->forward(torch::zeros({1, shape[0], shape[1], shape[2]}));
+  std::fprintf(out, "output: [%lld, %lld]\n", static_cast<long long>(logits.size(0)),
+               static_cast<long long>(logits.size(1)));
+  std::fprintf(out, "parameters: %lld\n", static_cast<long long>(CountParameters(*net)));
   return absl::OkStatus();
 }
 

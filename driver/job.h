@@ -13,6 +13,11 @@ namespace ens {
 // --print_lr: CSV "iteration,lr", one row per iteration from 1.
 absl::Status PrintLearningRates(const RunConfig& config, std::FILE* out);
 
+// --describe_model: the architecture of --model for --input_shape (CxHxW) and
+// --num_classes, one line per top-level layer, then "parameters: N".
+absl::Status DescribeModel(const RunConfig& config, const std::string& input_shape, int64_t num_classes,
+                           std::FILE* out);
+
 // Trains --method, evaluates, writes --out_dir, prints the table.
 absl::Status RunTraining(const RunConfig& config);
 

@@ -49,6 +49,9 @@ DEFINE_string(eval_sizes, "", "ensemble sizes to evaluate, e.g. 1,2,5 (empty: ev
 DEFINE_int64(eval_batch_size, 1000, "evaluation batch size");
 DEFINE_int64(cnll_splits, 5, "random test-set splits for the calibrated NLL");
 DEFINE_string(dee_reference, "", "results.json (or its directory) of a deep_ensemble run, for DEE");
+DEFINE_bool(describe_model, false, "print --model's layers and parameter count for --input_shape, --num_classes");
+DEFINE_string(input_shape, "1x28x28", "CxHxW input for --describe_model");
+DEFINE_int64(num_classes, 10, "classes for --describe_model");
 DEFINE_bool(eval_only, false, "evaluate the members saved in --out_dir again, without training");
 
 namespace {
@@ -118,6 +121,10 @@ int main(int argc, char** argv) {
     if (FLAGS_list) {
       std::printf("%s", ens::DescribeRegistries().c_str());
       return 0;
+    }
+    if (FLAGS_describe_model) {
+      absl::Status status = ens::DescribeModel(config, FLAGS_input_shape, FLAGS_num_classes, stdout);
+      return status.ok() ? 0 : Fail(status);
     }
     if (FLAGS_print_lr) {
       absl::Status status = ens::PrintLearningRates(config, stdout);

@@ -1,0 +1,82 @@
+// ResNet-110 for CIFAR (He et al. 2016, as in Snapshot Ensembles): conv3x3(16)
+// -BN-ReLU, three stages of 18 post-activation basic blocks (16, 32, 64
+// channels; strides 1, 2, 2), parameter-free shortcuts (option A: stride-2
+// subsampling and zero-padded channels), average pooling, fc.
+#include <torch/nn/functional/activation.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/dropout.h>
+#include <torch/torch.h>
+
+#include "absl/strings/str_cat.h"
+#include "models/model.h"
+
+namespace ens {
+namespace {
+
+class BasicBlock : public torch::nn::Module {
+ public:
+  BasicBlock(int64_t in, int64_t out, int64_t stride, double dropout, LayerFactory& layers)
+      : stride_(stride), pad_(out - in) {
+    conv1_ = RegisterLayer(*this, "conv1", layers.Conv2d(in, out, 3, stride, 1, false));
+    bn1_ = register_module("bn1", torch::nn::BatchNorm2d(out));
+    dropout_ = register_module("dropout", torch::nn::Dropout(dropout));
+    conv2_ = RegisterLayer(*this, "conv2", layers.Conv2d(out, out, 3, 1, 1, false));
+    bn2_ = register_module("bn2", torch::nn::BatchNorm2d(out));
+  }
+
+  torch::Tensor forward(const torch::Tensor& x) {
+    torch::Tensor h = dropout_->forward(torch::relu(bn1_->forward(conv1_.forward(x))));
+    h = bn2_->forward(conv2_.forward(h));
+    torch::Tensor residual = x;
+    if (stride_ != 1) residual = residual.slice(2, 0, c10::nullopt, stride_).slice(3, 0, c10::nullopt, stride_);
+    if (pad_ > 0) residual = torch::constant_pad_nd(residual, {0, 0, 0, 0, pad_ / 2, pad_ - pad_ / 2}, 0);
+    return torch::relu(h + residual);
+  }
+
+ private:
+  int64_t stride_, pad_;
+  torch::nn::AnyModule conv1_, conv2_;
+  torch::nn::BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
+  torch::nn::Dropout dropout_{nullptr};
+};
+
+class ResNet : public Network {
+ public:
+  ResNet(const ModelSpec& spec, int64_t depth, double dropout, LayerFactory& layers) {
+    const int64_t blocks = (depth - 2) / 6;
+    conv_ = RegisterLayer(*this, "conv", layers.Conv2d(spec.in_channels, 16, 3, 1, 1, false));
+    bn_ = register_module("bn", torch::nn::BatchNorm2d(16));
+    int64_t in = 16;
+    for (int64_t stage = 0; stage < 3; ++stage) {
+      const int64_t out = 16 << stage;
+      for (int64_t b = 0; b < blocks; ++b) {
+        const int64_t stride = (stage > 0 && b == 0) ? 2 : 1;
+        blocks_.push_back(register_module(absl::StrCat("stage", stage + 1, "_block", b + 1),
+                                          std::make_shared<BasicBlock>(in, out, stride, dropout, layers)));
+        in = out;
+      }
+    }
+    fc_ = RegisterLayer(*this, "fc", layers.Linear(in, spec.num_classes, true));
+  }
+
+  torch::Tensor forward(const torch::Tensor& x) override {
+    torch::Tensor h = torch::relu(bn_->forward(conv_.forward(x)));
+    for (auto& block : blocks_) h = block->forward(h);
+    return fc_.forward(h.mean({2, 3}));
+  }
+
+ private:
+  torch::nn::AnyModule conv_, fc_;
+  torch::nn::BatchNorm2d bn_{nullptr};
+  std::vector<std::shared_ptr<BasicBlock>> blocks_;
+};
+
+ENS_REGISTER(ModelRegistry(), "resnet110", "CIFAR ResNet-110, option-A shortcuts (~1.7 M params)",
+             ParamSchema().Double("dropout", 0.0, "dropout between the convolutions of each block").Min(0).Max(0.99),
+             [](const Params& p, const ModelSpec& spec, LayerFactory& layers)
+                 -> absl::StatusOr<std::shared_ptr<Network>> {
+               return std::make_shared<ResNet>(spec, 110, p.Double("dropout"), layers);
+             });
+
+}  // namespace
+}  // namespace ens
