@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <limits>
 #include <memory>
 #include <sstream>
 
@@ -219,6 +220,10 @@ absl::Status RunTraining(const RunConfig& config) {
   ENS_ASSIGN_OR_RETURN(Components components, ResolveComponents(config));
   ENS_ASSIGN_OR_RETURN(const torch::Device device, ResolveDevice(config.device));
   ENS_ASSIGN_OR_RETURN(auto dee_reference, DeeReferenceOf(config));
+  // The form of --eval_sizes is checked now; the bound once the ensemble exists.
+  if (!config.eval_sizes.empty()) {
+    ENS_RETURN_IF_ERROR(ParseEvalSizes(config.eval_sizes, std::numeric_limits<int64_t>::max()).status());
+  }
   const std::string out_dir = UserPath(config.out_dir.empty() ? DefaultOutDir(config) : config.out_dir);
   ENS_RETURN_IF_ERROR(MakeDirectories(absl::StrCat(out_dir, "/members")));
   if (access(out_dir.c_str(), W_OK) != 0) {

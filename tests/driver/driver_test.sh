@@ -38,6 +38,7 @@ expect_error 2 "method 'snapshot': parameter 'variant'='x' must be one of" --met
 expect_error 2 "--members=-1 must be >= 1" --members=-1 --dataset=synthetic
 expect_error 2 "--device='tpu' must be cpu, cuda or auto" --device=tpu --dataset=synthetic
 expect_error 2 "unexpected argument 'stray'" stray
+expect_error 2 "--eval_sizes: '2' must be ascending" --eval_sizes=3,2 --dataset=synthetic
 expect_error 2 "sets its own schedule" --method=fge --schedule=cosine --dataset=synthetic
 if ! command -v nvidia-smi >/dev/null; then  # no GPU on this machine
   expect_error 2 "--device=cuda: no CUDA device is available" --device=cuda --dataset=synthetic
