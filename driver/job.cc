@@ -201,8 +201,9 @@ absl::Status DescribeModel(const RunConfig& config, const std::string& input_sha
     std::ostringstream text;
     child.value()->pretty_print(text);
     std::string description = text.str();
-    const size_t anonymous = description.find("(anonymous namespace)::");
-    if (anonymous != std::string::npos) description = description.substr(anonymous + 23);
+    constexpr absl::string_view kAnonymous = "(anonymous namespace)::";
+    const size_t anonymous = description.find(kAnonymous.data());
+    if (anonymous != std::string::npos) description = description.substr(anonymous + kAnonymous.size());
     std::fprintf(out, "  %-22s %-48s %12lld\n", child.key().c_str(), description.c_str(),
                  static_cast<long long>(CountParameters(*child.value())));
   }

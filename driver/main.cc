@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "core/plugin_loader.h"
 #include "driver/job.h"
@@ -107,11 +108,11 @@ int main(int argc, char** argv) {
   }
   try {
     if (!FLAGS_plugins.empty()) {
+      std::vector<std::string> paths;
       for (absl::string_view path : absl::StrSplit(FLAGS_plugins, ',', absl::SkipWhitespace())) {
-        if (absl::Status status = ens::LoadPlugin(ens::UserPath(std::string(path))); !status.ok()) {
-          return Fail(status);
-        }
+        paths.push_back(ens::UserPath(std::string(path)));
       }
+      if (absl::Status status = ens::LoadPlugins(absl::StrJoin(paths, ",")); !status.ok()) return Fail(status);
     }
     if (FLAGS_threads < 0) return Fail(absl::InvalidArgumentError("--threads must be >= 0"));
     const int threads = FLAGS_threads > 0 ? static_cast<int>(FLAGS_threads)
