@@ -8,19 +8,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/atomic_file.h"
+#include "core/ensemble_io.h"
 #include "core/status_macros.h"
 
 namespace ens {
-namespace {
 
-// Members are saved as tensor lists (torch::save of std::vector<Tensor>, the
-// same format in LibTorch 1.x and 2.x); names live in ensemble.json.
-absl::Status SaveState(const StateDict& state, const std::string& path) {
-  std::vector<torch::Tensor> tensors;
-  for (const auto& [name, tensor] : state) tensors.push_back(tensor.cpu());
+absl::Status SaveTensors(const std::vector<torch::Tensor>& tensors, const std::string& path) {
+  std::vector<torch::Tensor> cpu;
+  for (const auto& tensor : tensors) cpu.push_back(tensor.cpu());
   const std::string tmp = path + ".tmp";
   try {
-    torch::save(tensors, tmp);
+    torch::save(cpu, tmp);
   } catch (const std::exception& e) {
     return absl::InternalError(absl::StrCat(path, ": cannot write weights: ", e.what()));
   }
@@ -30,23 +28,34 @@ absl::Status SaveState(const StateDict& state, const std::string& path) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<StateDict> LoadStateFile(const std::string& path, const std::vector<std::string>& names) {
+absl::StatusOr<std::vector<torch::Tensor>> LoadTensors(const std::string& path, size_t count) {
   std::vector<torch::Tensor> tensors;
   try {
     torch::load(tensors, path);
   } catch (const std::exception& e) {
     return absl::DataLossError(absl::StrCat(path, ": cannot read weights: ", e.what()));
   }
-  if (tensors.size() != names.size()) {
-    return absl::DataLossError(absl::StrCat(path, ": holds ", tensors.size(), " tensors, ensemble.json names ",
-                                            names.size()));
+  if (tensors.size() != count) {
+    return absl::DataLossError(
+        absl::StrCat(path, ": holds ", tensors.size(), " tensors, ensemble.json names ", count));
   }
+  return tensors;
+}
+
+absl::Status SaveState(const StateDict& state, const std::string& path) {
+  std::vector<torch::Tensor> tensors;
+  for (const auto& [name, tensor] : state) tensors.push_back(tensor);
+  return SaveTensors(tensors, path);
+}
+
+absl::StatusOr<StateDict> LoadStateFile(const std::string& path, const std::vector<std::string>& names) {
+  ENS_ASSIGN_OR_RETURN(std::vector<torch::Tensor> tensors, LoadTensors(path, names.size()));
   StateDict state;
   for (size_t i = 0; i < names.size(); ++i) state.emplace_back(names[i], tensors[i]);
   return state;
 }
 
-std::vector<std::string> Names(const StateDict& state) {
+std::vector<std::string> StateNames(const StateDict& state) {
   std::vector<std::string> names;
   for (const auto& [name, tensor] : state) names.push_back(name);
   return names;
@@ -54,7 +63,9 @@ std::vector<std::string> Names(const StateDict& state) {
 
 std::string MemberFile(int64_t i) { return absl::StrFormat("member_%03d.pt", i); }
 
-}  // namespace
+absl::Status WriteManifest(const std::string& dir, const nlohmann::json& manifest) {
+  return WriteFileAtomically(absl::StrCat(dir, "/ensemble.json"), manifest.dump(2) + "\n");
+}
 
 uint64_t DeriveSeed(uint64_t seed, uint64_t index) {
   // splitmix64 of a combination: distinct, well-mixed streams per index.
@@ -103,12 +114,13 @@ absl::Status StoredEnsemble::PrepareMember(int64_t i, Network& net) const {
 absl::Status StoredEnsemble::Save(const std::string& dir) const {
   nlohmann::json manifest;
   manifest["kind"] = "stored";
-  manifest["names"] = members_.empty() ? std::vector<std::string>{} : Names(members_[0]);
+  manifest["names"] = members_.empty() ? std::vector<std::string>{} : StateNames(members_[0]);
   for (int64_t i = 0; i < size(); ++i) {
     ENS_RETURN_IF_ERROR(SaveState(members_[i], absl::StrCat(dir, "/", MemberFile(i))));
     manifest["members"].push_back(MemberFile(i));
   }
-  return WriteFileAtomically(absl::StrCat(dir, "/ensemble.json"), manifest.dump(2) + "\n");
+  if (!logit_weights_.empty()) manifest["logit_weights"] = logit_weights_;
+  return WriteManifest(dir, manifest);
 }
 
 absl::Status DropoutEnsemble::PrepareMember(int64_t i, Network& net) const {
@@ -124,45 +136,72 @@ absl::Status DropoutEnsemble::PrepareMember(int64_t i, Network& net) const {
 absl::Status DropoutEnsemble::Save(const std::string& dir) const {
   nlohmann::json manifest;
   manifest["kind"] = "mc_dropout";
-  manifest["names"] = Names(weights_);
+  manifest["names"] = StateNames(weights_);
   manifest["weights"] = MemberFile(0);
   manifest["samples"] = samples_;
   manifest["seed"] = seed_;
   ENS_RETURN_IF_ERROR(SaveState(weights_, absl::StrCat(dir, "/", MemberFile(0))));
-  return WriteFileAtomically(absl::StrCat(dir, "/ensemble.json"), manifest.dump(2) + "\n");
+  return WriteManifest(dir, manifest);
+}
+
+Registry<EnsembleLoader>& EnsembleKindRegistry() {
+  static auto* registry = new Registry<EnsembleLoader>("ensemble kind", "\"kind\" in members/ensemble.json");
+  return *registry;
 }
 
 absl::StatusOr<std::unique_ptr<Ensemble>> LoadEnsemble(const std::string& members_dir) {
   const std::string manifest_path = absl::StrCat(members_dir, "/ensemble.json");
   std::ifstream in(manifest_path);
   if (!in) return absl::NotFoundError(absl::StrCat(manifest_path, ": cannot open"));
-  nlohmann::json manifest;
   try {
-    manifest = nlohmann::json::parse(in);
+    const nlohmann::json manifest = nlohmann::json::parse(in);
     const std::string kind = manifest.at("kind").get<std::string>();
-    const auto names = manifest.at("names").get<std::vector<std::string>>();
-    if (kind == "stored") {
-      std::vector<StateDict> members;
-      for (const auto& file : manifest.at("members")) {
-        ENS_ASSIGN_OR_RETURN(StateDict state,
-                             LoadStateFile(absl::StrCat(members_dir, "/", file.get<std::string>()), names));
-        members.push_back(std::move(state));
-      }
-      return std::unique_ptr<Ensemble>(new StoredEnsemble(std::move(members)));
+    auto entry = EnsembleKindRegistry().Find(kind);
+    if (!entry.ok()) return absl::DataLossError(absl::StrCat(manifest_path, ": ", entry.status().message()));
+    auto ensemble = (*entry)->factory(members_dir, manifest);
+    if (!ensemble.ok() && absl::IsInvalidArgument(ensemble.status())) {
+      return absl::DataLossError(absl::StrCat(manifest_path, ": ", ensemble.status().message()));
     }
-    if (kind == "mc_dropout") {
-      ENS_ASSIGN_OR_RETURN(
-          StateDict weights,
-          LoadStateFile(absl::StrCat(members_dir, "/", manifest.at("weights").get<std::string>()), names));
-      const int64_t samples = manifest.at("samples").get<int64_t>();
-      if (samples < 1) return absl::DataLossError(absl::StrCat(manifest_path, ": samples must be >= 1"));
-      return std::unique_ptr<Ensemble>(
-          new DropoutEnsemble(std::move(weights), samples, manifest.at("seed").get<uint64_t>()));
-    }
-    return absl::DataLossError(absl::StrCat(manifest_path, ": unknown ensemble kind '", kind, "'"));
+    return ensemble;
   } catch (const nlohmann::json::exception& e) {
     return absl::DataLossError(absl::StrCat(manifest_path, ": ", e.what()));
   }
 }
 
+namespace {
+
+ENS_REGISTER(EnsembleKindRegistry(), "stored", "members as stored weights", ParamSchema(),
+             [](const std::string& dir, const nlohmann::json& manifest) -> absl::StatusOr<std::unique_ptr<Ensemble>> {
+               const auto names = manifest.at("names").get<std::vector<std::string>>();
+               std::vector<StateDict> members;
+               for (const auto& file : manifest.at("members")) {
+                 ENS_ASSIGN_OR_RETURN(StateDict state,
+                                      LoadStateFile(absl::StrCat(dir, "/", file.get<std::string>()), names));
+                 members.push_back(std::move(state));
+               }
+               std::vector<double> weights;
+               if (manifest.contains("logit_weights")) {
+                 weights = manifest.at("logit_weights").get<std::vector<double>>();
+                 if (weights.size() != members.size()) {
+                   return absl::InvalidArgumentError(absl::StrCat("logit_weights has ", weights.size(),
+                                                                  " entries for ", members.size(), " members"));
+                 }
+               }
+               return std::unique_ptr<Ensemble>(new StoredEnsemble(std::move(members), std::move(weights)));
+             });
+
+ENS_REGISTER(EnsembleKindRegistry(), "mc_dropout", "one set of weights, dropout active at test time",
+             ParamSchema(),
+             [](const std::string& dir, const nlohmann::json& manifest) -> absl::StatusOr<std::unique_ptr<Ensemble>> {
+               const auto names = manifest.at("names").get<std::vector<std::string>>();
+               ENS_ASSIGN_OR_RETURN(StateDict weights,
+                                    LoadStateFile(absl::StrCat(dir, "/", manifest.at("weights").get<std::string>()),
+                                                  names));
+               const int64_t samples = manifest.at("samples").get<int64_t>();
+               if (samples < 1) return absl::InvalidArgumentError("samples must be >= 1");
+               return std::unique_ptr<Ensemble>(
+                   new DropoutEnsemble(std::move(weights), samples, manifest.at("seed").get<uint64_t>()));
+             });
+
+}  // namespace
 }  // namespace ens

@@ -7,15 +7,18 @@
 #define ENSEMBLES_CORE_ENSEMBLE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
 #include <torch/nn/module.h>
 #include <torch/types.h>
 
 #include "absl/status/statusor.h"
+#include "core/registry.h"
 #include "models/model.h"
 
 namespace ens {
@@ -36,18 +39,30 @@ class Ensemble {
   virtual absl::Status PrepareMember(int64_t i, Network& net) const = 0;
   // Writes members/ under `dir`: ensemble.json plus weight files.
   virtual absl::Status Save(const std::string& dir) const = 0;
+  // True when every member's BatchNorm statistics must be recomputed from
+  // the training data after PrepareMember (sampled weights: SWAG, Laplace).
+  virtual bool NeedsBatchNormUpdate() const { return false; }
+  // How members combine. Empty (the default): the mean of their
+  // probabilities. Otherwise member i's log-probabilities are multiplied by
+  // weight i, summed and renormalised, which equals the softmax of the
+  // weighted sum of logits (per-row constants cancel): boosting.
+  virtual std::vector<double> LogitWeights() const { return {}; }
 };
 
-// Members as stored weights, evaluated in eval mode.
+// Members as stored weights, evaluated in eval mode; optionally combined by
+// weighted logits (see Ensemble::LogitWeights).
 class StoredEnsemble : public Ensemble {
  public:
-  explicit StoredEnsemble(std::vector<StateDict> members) : members_(std::move(members)) {}
+  explicit StoredEnsemble(std::vector<StateDict> members, std::vector<double> logit_weights = {})
+      : members_(std::move(members)), logit_weights_(std::move(logit_weights)) {}
   int64_t size() const override { return static_cast<int64_t>(members_.size()); }
   absl::Status PrepareMember(int64_t i, Network& net) const override;
   absl::Status Save(const std::string& dir) const override;
+  std::vector<double> LogitWeights() const override { return logit_weights_; }
 
  private:
   std::vector<StateDict> members_;
+  std::vector<double> logit_weights_;
 };
 
 // MC dropout: one set of weights; member i is a forward pass with dropout
@@ -66,8 +81,15 @@ class DropoutEnsemble : public Ensemble {
   uint64_t seed_;
 };
 
-// Reads what Save wrote (members/ensemble.json and the weight files).
+// Reads what Save wrote (members/ensemble.json and the weight files): the
+// manifest's "kind" selects a loader from EnsembleKindRegistry().
 absl::StatusOr<std::unique_ptr<Ensemble>> LoadEnsemble(const std::string& members_dir);
+
+// Loaders by manifest kind ("stored", "mc_dropout", "swag", ...), so that a
+// method in a plugin can bring its own kind of ensemble.
+using EnsembleLoader = std::function<absl::StatusOr<std::unique_ptr<Ensemble>>(const std::string& members_dir,
+                                                                               const nlohmann::json& manifest)>;
+Registry<EnsembleLoader>& EnsembleKindRegistry();
 
 // A well-mixed 64-bit seed for stream `index` of `seed` (members, samples).
 uint64_t DeriveSeed(uint64_t seed, uint64_t index);

@@ -54,21 +54,39 @@ absl::StatusOr<std::vector<SizeMetrics>> EvaluateEnsemble(const Ensemble& ensemb
   if (!options.predictions_dir.empty()) {
     ENS_RETURN_IF_ERROR(WriteNpy(absl::StrCat(options.predictions_dir, "/labels.npy"), labels));
   }
+  if (ensemble.NeedsBatchNormUpdate() && !options.recompute_batchnorm) {
+    return absl::FailedPreconditionError("this ensemble's members need BatchNorm statistics recomputed, "
+                                         "but the evaluator was given no training data to do it");
+  }
+  const std::vector<double> weights = ensemble.LogitWeights();
+  if (!weights.empty() && static_cast<int64_t>(weights.size()) != ensemble.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("the ensemble has ", ensemble.size(), " members but ",
+                                                   weights.size(), " logit weights"));
+  }
   std::vector<SizeMetrics> rows;
-  torch::Tensor log_sum;  // log sum_i p_i, float64
+  torch::Tensor running;  // log sum_i p_i, or sum_i w_i log p_i; float64
   size_t next = 0;
   const int64_t last = options.sizes.empty() ? 0 : options.sizes.back();
   for (int64_t i = 0; i < last; ++i) {
     ENS_RETURN_IF_ERROR(ensemble.PrepareMember(i, net));
+    if (ensemble.NeedsBatchNormUpdate()) options.recompute_batchnorm(net);
     const torch::Tensor member = PredictLogProbs(net, test, batches, options.batch_size);
     if (!options.predictions_dir.empty()) {
       ENS_RETURN_IF_ERROR(
           WriteNpy(absl::StrFormat("%s/member_%03d.npy", options.predictions_dir, i), member));
     }
     const torch::Tensor member64 = member.to(torch::kDouble);
-    log_sum = log_sum.defined() ? torch::logaddexp(log_sum, member64) : member64;
+    if (weights.empty()) {
+      running = running.defined() ? torch::logaddexp(running, member64) : member64;
+    } else {
+      // -inf * 0 would be NaN; a log-probability below -1e4 is 0 in float64 anyway.
+      const torch::Tensor term = member64.clamp_min(-1e4) * weights[i];
+      running = running.defined() ? running + term : term;
+    }
     if (static_cast<int64_t>(i + 1) == options.sizes[next]) {
-      const torch::Tensor ensemble_log_probs = log_sum - std::log(static_cast<double>(i + 1));
+      const torch::Tensor ensemble_log_probs = weights.empty()
+                                                   ? running - std::log(static_cast<double>(i + 1))
+                                                   : torch::log_softmax(running, 1);
       rows.push_back(ComputeMetrics(ensemble_log_probs, labels, i + 1, options));
       ++next;
       if (progress) {

@@ -1,5 +1,6 @@
 // The one evaluator: streams members one at a time, keeps the running
-// log-sum-exp of their probabilities, and records every metric at each
+// log-sum-exp of their probabilities (or, for ensembles combined by weighted
+// logits, the running weighted sum), and records every metric at each
 // requested ensemble size — a 100-sample curve costs one pass per member and
 // holds one [N, C] accumulator, never 100 copies.
 //
@@ -10,6 +11,7 @@
 #define ENSEMBLES_CORE_EVALUATOR_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -34,6 +36,9 @@ struct EvalOptions {
   std::string predictions_dir;  // if set: member_XXX.npy and labels.npy written here
   // Deep-ensemble reference (size, calibrated NLL) for DEE; empty: no DEE.
   std::vector<std::pair<double, double>> dee_reference;
+  // Recomputes BatchNorm statistics from the training data; called after
+  // PrepareMember for ensembles that need it (sampled weights). Required then.
+  std::function<void(Network&)> recompute_batchnorm;
 };
 
 struct SizeMetrics {

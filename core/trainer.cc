@@ -62,7 +62,8 @@ absl::Status Trainer::Run(const Schedule& schedule, int64_t epochs, const std::v
 
       optimizer_->zero_grad();
       const torch::Tensor logits = net_->forward(inputs);
-      const torch::Tensor loss = torch::nll_loss(torch::log_softmax(logits, 1), targets);
+      const torch::Tensor loss = options_.loss ? options_.loss(logits, targets, index)
+                                               : torch::nll_loss(torch::log_softmax(logits, 1), targets);
       loss.backward();
       optimizer_->step();
 

@@ -10,6 +10,7 @@
 #define ENSEMBLES_CORE_TRAINER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -56,6 +57,11 @@ struct TrainerOptions {
   std::string label;       // e.g. "member 2/5"
   ProgressReporter* progress = nullptr;
   std::vector<EpochRecord>* history = nullptr;
+  // The loss of one batch; empty: cross-entropy. `index` holds the batch's
+  // rows in the training split, for losses with per-example targets
+  // (boosting's residuals).
+  std::function<torch::Tensor(const torch::Tensor& logits, const torch::Tensor& targets, const torch::Tensor& index)>
+      loss;
 };
 
 class Trainer {

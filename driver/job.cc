@@ -17,6 +17,7 @@
 #include "core/atomic_file.h"
 #include "core/evaluator.h"
 #include "core/status_macros.h"
+#include "core/trainer.h"
 #include "datasets/batches.h"
 #include "driver/results.h"
 #include "driver/user_path.h"
@@ -139,10 +140,14 @@ absl::Status EvaluateAndReport(const RunConfig& config, const std::string& out_d
   ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net, model_entry->factory(model_params, SpecOf(data), StandardLayers()));
   net->to(device);
   const BatchMaker batches(data, device);
+  options.recompute_batchnorm = [&](Network& member) {
+    RecomputeBatchNorm(member, data, batches, config.batch_size);
+  };
   const auto start = std::chrono::steady_clock::now();
   ENS_ASSIGN_OR_RETURN(results->metrics, EvaluateEnsemble(ensemble, *net, data.test, batches, options, progress));
   results->eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   results->ensemble_size = ensemble.size();
+  results->logit_weights = ensemble.LogitWeights();
   ENS_RETURN_IF_ERROR(
       WriteFileAtomically(absl::StrCat(out_dir, "/results.json"), ResultsToJson(*results).dump(2) + "\n"));
   std::printf("%s", FormatMetricsTable(absl::StrCat(config.method, " / ", config.model, " / ", config.dataset,

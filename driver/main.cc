@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "core/cpu_threads.h"
 #include "core/plugin_loader.h"
 #include "driver/job.h"
 #include "driver/list.h"
@@ -115,10 +116,7 @@ int main(int argc, char** argv) {
       if (absl::Status status = ens::LoadPlugins(absl::StrJoin(paths, ",")); !status.ok()) return Fail(status);
     }
     if (FLAGS_threads < 0) return Fail(absl::InvalidArgumentError("--threads must be >= 0"));
-    const int threads = FLAGS_threads > 0 ? static_cast<int>(FLAGS_threads)
-                                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    torch::set_num_threads(threads);
-    config.threads = threads;
+    config.threads = ens::ConfigureCpuThreads(static_cast<int>(FLAGS_threads));
     if (FLAGS_list) {
       std::printf("%s", ens::DescribeRegistries().c_str());
       return 0;

@@ -51,6 +51,10 @@ nlohmann::json ResultsToJson(const RunResults& r) {
       {"versions", {{"ensembles", "0.1.0"}, {"libtorch", TORCH_VERSION}}},
       {"device", r.device},
       {"ensemble_size", r.ensemble_size},
+      // How predictions/member_*.npy combine into the ensemble's prediction.
+      {"combination", r.logit_weights.empty()
+                          ? nlohmann::json{{"rule", "mean_probabilities"}}
+                          : nlohmann::json{{"rule", "softmax_of_weighted_log_probs"}, {"weights", r.logit_weights}}},
       {"history", history},
       {"metrics", metrics},
       {"train_seconds", r.train_seconds},

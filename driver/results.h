@@ -26,6 +26,8 @@ struct RunResults {
   std::map<std::string, std::map<std::string, std::string>> component_params;
   std::string device;
   int64_t ensemble_size = 0;
+  // Empty: members' probabilities averaged; else softmax(sum_i w_i log p_i).
+  std::vector<double> logit_weights;
   std::vector<EpochRecord> history;
   std::vector<SizeMetrics> metrics;
   double train_seconds = 0;

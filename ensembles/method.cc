@@ -58,13 +58,17 @@ absl::StatusOr<std::unique_ptr<Schedule>> TrainContext::UserSchedule(const std::
 
 absl::StatusOr<std::vector<StateDict>> TrainIndependentMembers(
     const TrainContext& context, int64_t count, int64_t epochs,
-    const std::function<absl::StatusOr<std::unique_ptr<Schedule>>()>& make_schedule) {
+    const std::function<absl::StatusOr<std::unique_ptr<Schedule>>()>& make_schedule, const MemberData& member_data) {
   std::vector<StateDict> members;
   for (int64_t m = 0; m < count; ++m) {
     const uint64_t member_seed = DeriveSeed(context.seed, static_cast<uint64_t>(m));
     ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net, context.NewModel(member_seed));
     ENS_ASSIGN_OR_RETURN(std::unique_ptr<Schedule> schedule, make_schedule());
-    Trainer trainer(net, *context.data,
+    Dataset own_data;
+    if (member_data) {
+      ENS_ASSIGN_OR_RETURN(own_data, member_data(m, member_seed));
+    }
+    Trainer trainer(net, member_data ? own_data : *context.data,
                     context.TrainerOptionsFor(m, member_seed, absl::StrCat("member ", m + 1, "/", count)));
     ENS_RETURN_IF_ERROR(trainer.Run(*schedule, epochs, {}, "train"));
     members.push_back(CaptureState(*net));

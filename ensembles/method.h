@@ -89,9 +89,13 @@ class CollectAtIterations : public TrainerCallback {
 
 // Trains independent networks (fresh init and data order per member) and
 // keeps their final weights: the deep ensemble and its relatives.
+// `member_data`, if given, supplies member m's own training data (bagging's
+// bootstrap samples) from the member's seed.
+using MemberData = std::function<absl::StatusOr<Dataset>(int64_t member, uint64_t member_seed)>;
 absl::StatusOr<std::vector<StateDict>> TrainIndependentMembers(
     const TrainContext& context, int64_t count, int64_t epochs,
-    const std::function<absl::StatusOr<std::unique_ptr<Schedule>>()>& make_schedule);
+    const std::function<absl::StatusOr<std::unique_ptr<Schedule>>()>& make_schedule,
+    const MemberData& member_data = nullptr);
 
 }  // namespace ens
 

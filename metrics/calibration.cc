@@ -8,6 +8,8 @@
 
 #include <torch/torch.h>
 
+#include "metrics/golden_section.h"
+
 namespace ens {
 
 double TemperedNll(const torch::Tensor& log_probs, const torch::Tensor& labels, double temperature) {
@@ -21,26 +23,7 @@ double FitTemperature(const torch::Tensor& log_probs, const torch::Tensor& label
   // scaling never produces NaN.
   const torch::Tensor safe = lp.clamp_min(-1e4);
   auto f = [&](double log_t) { return TemperedNll(safe, labels, std::exp(log_t)); };
-  const double golden = (std::sqrt(5.0) - 1) / 2;
-  double a = std::log(0.01), b = std::log(100.0);
-  double x1 = b - golden * (b - a), x2 = a + golden * (b - a);
-  double f1 = f(x1), f2 = f(x2);
-  for (int i = 0; i < 60; ++i) {
-    if (f1 <= f2) {
-      b = x2;
-      x2 = x1;
-      f2 = f1;
-      x1 = b - golden * (b - a);
-      f1 = f(x1);
-    } else {
-      a = x1;
-      x1 = x2;
-      f1 = f2;
-      x2 = a + golden * (b - a);
-      f2 = f(x2);
-    }
-  }
-  return std::exp((a + b) / 2);
+  return std::exp(GoldenSectionMinimize(f, std::log(0.01), std::log(100.0)));
 }
 
 double CalibratedNll(const torch::Tensor& log_probs, const torch::Tensor& labels, int64_t splits, uint64_t seed) {

@@ -31,7 +31,7 @@ for needle in "methods (--method" "deep_ensemble" "snapshot" "fge" "mc_dropout" 
 done
 
 # Flag and name errors.
-expect_error 2 "registered methods: deep_ensemble, fge, mc_dropout, single, snapshot" --method=no_such_method
+expect_error 2 "registered methods: bagging, boosting, csgld, deep_ensemble, fge, mc_dropout, single, snapshot, swa, swag, swag_diag" --method=no_such_method
 expect_error 2 "did you mean 'lenet'?" --model=lenett --dataset=synthetic
 expect_error 2 "unknown parameter 'cycle'; did you mean 'cycles'?" --schedule=cyclic_cosine --schedule_args=cycle=3 --print_lr
 expect_error 2 "method 'snapshot': parameter 'variant'='x' must be one of" --method=snapshot --method_args=variant=x --dataset=synthetic
@@ -98,8 +98,10 @@ for m in r["metrics"]:
     assert {"error", "nll", "cnll", "brier", "ece", "auroc", "dee"} <= set(m) and m["dee"] is None
 assert r["metrics"][-1]["nll"] < r["metrics"][0]["nll"], r["metrics"]
 PY
-# The predictions are NumPy arrays: recompute the ensemble NLL from them.
-python3 - "$tmp/de" <<'PY' || fail "predictions do not reproduce the metrics"
+# The predictions are NumPy arrays: recompute the ensemble NLL from them, by
+# the combination rule results.json states.
+recompute_nll() {
+  python3 - "$1" <<'PY'
 import json, math, struct, sys
 d = sys.argv[1]
 def load(path):
@@ -109,17 +111,27 @@ def load(path):
     shape = tuple(int(x) for x in header.split("(")[1].split(")")[0].split(",") if x.strip())
     fmt = "<%d%s" % (math.prod(shape), "q" if "<i8" in header else "f")
     return shape, struct.unpack(fmt, raw[10 + n:])
+r = json.load(open(d + "/results.json"))
+k = r["ensemble_size"]
 (_,), labels = load(d + "/predictions/labels.npy")
-members = [load("%s/predictions/member_%03d.npy" % (d, i)) for i in range(3)]
-(n, c) = members[0][0]
+members = [load("%s/predictions/member_%03d.npy" % (d, i))[1] for i in range(k)]
+(n, c) = load(d + "/predictions/member_000.npy")[0]
 nll = 0.0
 for i in range(n):
-    p = sum(math.exp(m[1][i * c + labels[i]]) for m in members) / 3
-    nll -= math.log(p)
+    if r["combination"]["rule"] == "mean_probabilities":
+        p = sum(math.exp(m[i * c + labels[i]]) for m in members) / k
+        nll -= math.log(p)
+    else:
+        w = r["combination"]["weights"]
+        s = [sum(w[j] * max(members[j][i * c + y], -1e4) for j in range(k)) for y in range(c)]
+        top = max(s)
+        nll -= s[labels[i]] - top - math.log(sum(math.exp(v - top) for v in s))
 nll /= n
-want = json.load(open(d + "/results.json"))["metrics"][2]["nll"]
+want = r["metrics"][-1]["nll"]
 assert abs(nll - want) < 1e-4, (nll, want)
 PY
+}
+recompute_nll "$tmp/de" || fail "predictions do not reproduce the metrics"
 
 # --eval_only reproduces the metrics from the saved members.
 cp "$tmp/de/results.json" "$tmp/de_first.json"
@@ -133,6 +145,27 @@ for x, y in zip(a["metrics"], b["metrics"]):
 assert len(b["history"]) == len(a["history"])
 PY
 expect_error 2 "results.json: cannot open" --eval_only --out_dir="$tmp/nowhere"
+
+# Boosting combines members by weighted logits; the predictions and the
+# weights in results.json reproduce its NLL.
+"$driver" "${data[@]}" --method=boosting --out_dir="$tmp/boost" >/dev/null 2>"$tmp/boost.err" \
+  || fail "boosting run failed: $(cat "$tmp/boost.err")"
+recompute_nll "$tmp/boost" || fail "boosting predictions and weights do not reproduce the metrics"
+
+# SWAG on a network with BatchNorm: statistics recomputed per draw; draws
+# reproducible from the saved moments (--eval_only gives the same metrics).
+swag=(--dataset=synthetic --dataset_args=noise=0.8,train=200,test=100 --model=preresnet20 --epochs=3
+      --batch_size=50 --members=3 --seed=2 --method=swag)
+"$driver" "${swag[@]}" --out_dir="$tmp/swag" >/dev/null 2>"$tmp/swag.err" || fail "swag run failed: $(cat "$tmp/swag.err")"
+cp "$tmp/swag/results.json" "$tmp/swag_first.json"
+"$driver" --eval_only --out_dir="$tmp/swag" >/dev/null 2>"$tmp/swag_eval.err" \
+  || fail "swag --eval_only failed: $(cat "$tmp/swag_eval.err")"
+python3 - "$tmp/swag_first.json" "$tmp/swag/results.json" <<'PY' || fail "swag --eval_only metrics differ"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+assert [m["nll"] for m in a["metrics"]] == [m["nll"] for m in b["metrics"]], (a["metrics"], b["metrics"])
+assert len(a["metrics"]) == 3
+PY
 
 # DEE of a snapshot ensemble against the deep ensemble.
 "$driver" "${data[@]}" --method=snapshot --out_dir="$tmp/sse" --dee_reference="$tmp/de" >/dev/null 2>&1 \

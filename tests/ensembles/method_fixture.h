@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "absl/strings/str_cat.h"
 #include "core/evaluator.h"
 #include "ensembles/method.h"
 #include "metrics/classification.h"
@@ -34,6 +35,12 @@ class MethodsTest : public ::testing::Test {
     };
   }
 
+  // Noisier data, where one network stays unsure (NLL well above 0): for
+  // methods whose members sit near one solution (SWAG, boosting).
+  void UseNoisierData(double noise) {
+    data_ = *MakeDataset("synthetic", absl::StrCat("noise=", noise, ",train=480,test=400,classes=5"), {0});
+  }
+
   // Trains `method` and evaluates every size.
   std::vector<SizeMetrics> TrainAndEvaluate(const char* method, const char* args, int64_t* size = nullptr) {
     auto made = MakeMethod(method, args);
@@ -42,13 +49,20 @@ class MethodsTest : public ::testing::Test {
     EXPECT_TRUE(ensemble.ok()) << ensemble.status();
     if (!ensemble.ok()) return {};
     if (size) *size = (*ensemble)->size();
+    ensemble_ = std::move(*ensemble);
+    return Evaluate(*ensemble_, data_.test);
+  }
+
+  // Every size of `ensemble` on `split`.
+  std::vector<SizeMetrics> Evaluate(const Ensemble& ensemble, const Split& split) {
     auto net = *context_.make_model();
     const BatchMaker batches(data_, torch::kCPU);
     EvalOptions options;
-    for (int64_t k = 1; k <= (*ensemble)->size(); ++k) options.sizes.push_back(k);
-    auto rows = EvaluateEnsemble(**ensemble, *net, data_.test, batches, options);
+    for (int64_t k = 1; k <= ensemble.size(); ++k) options.sizes.push_back(k);
+    options.recompute_batchnorm = [&](Network& member) { RecomputeBatchNorm(member, data_, batches, 40); };
+    auto rows = EvaluateEnsemble(ensemble, *net, split, batches, options);
     EXPECT_TRUE(rows.ok()) << rows.status();
-    return *rows;
+    return rows.ok() ? *rows : std::vector<SizeMetrics>{};
   }
 
   // The ensemble of all members beats its first member in NLL and the members
@@ -61,6 +75,7 @@ class MethodsTest : public ::testing::Test {
 
   Dataset data_;
   TrainContext context_;
+  std::unique_ptr<Ensemble> ensemble_;  // the last one trained
   std::vector<EpochRecord> history_;
   std::string model_args_;
 };
