@@ -47,6 +47,8 @@ class Ensemble {
   // weight i, summed and renormalised, which equals the softmax of the
   // weighted sum of logits (per-row constants cancel): boosting.
   virtual std::vector<double> LogitWeights() const { return {}; }
+  // The layer kind (LayerKindRegistry) of the network members load into.
+  virtual std::string LayerKind() const { return "standard"; }
 };
 
 // Members as stored weights, evaluated in eval mode; optionally combined by

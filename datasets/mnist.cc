@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
+#include "core/user_path.h"
 #include "datasets/dataset.h"
 #include "datasets/idx_reader.h"
 
@@ -10,7 +11,7 @@ namespace ens {
 namespace {
 
 absl::StatusOr<Dataset> LoadIdxDirectory(const Params& p, const DatasetContext& context) {
-  const std::string dir = p.String("dir");
+  const std::string dir = UserPath(p.String("dir"));
   auto path = [&](const char* file) { return absl::StrCat(dir, "/", file); };
   Dataset data;
   data.num_classes = 10;

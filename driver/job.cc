@@ -20,7 +20,7 @@
 #include "core/trainer.h"
 #include "datasets/batches.h"
 #include "driver/results.h"
-#include "driver/user_path.h"
+#include "core/user_path.h"
 #include "ensembles/method.h"
 
 namespace ens {
@@ -137,7 +137,9 @@ absl::Status EvaluateAndReport(const RunConfig& config, const std::string& out_d
   ENS_RETURN_IF_ERROR(MakeDirectories(options.predictions_dir));
   options.dee_reference = std::move(dee_reference);
   ENS_ASSIGN_OR_RETURN(const auto* model_entry, ModelRegistry().Find(config.model));
-  ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net, model_entry->factory(model_params, SpecOf(data), StandardLayers()));
+  ENS_ASSIGN_OR_RETURN(const auto* layers, LayerKindRegistry().Find(ensemble.LayerKind()));
+  ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net,
+                       model_entry->factory(model_params, SpecOf(data), layers->factory()));
   net->to(device);
   const BatchMaker batches(data, device);
   options.recompute_batchnorm = [&](Network& member) {
@@ -259,9 +261,9 @@ absl::Status RunTraining(const RunConfig& config) {
   const ModelSpec spec = SpecOf(data);
   const std::string model_name = config.model;
   const Params model_params = components.model_params;
-  context.make_model = [model_name, model_params, spec]() -> absl::StatusOr<std::shared_ptr<Network>> {
+  context.make_model = [model_name, model_params, spec](LayerFactory& layers) -> absl::StatusOr<std::shared_ptr<Network>> {
     ENS_ASSIGN_OR_RETURN(const auto* entry, ModelRegistry().Find(model_name));
-    return entry->factory(model_params, spec, StandardLayers());
+    return entry->factory(model_params, spec, layers);
   };
   context.schedule = config.schedule;
   context.schedule_args = config.schedule_args;
@@ -270,7 +272,7 @@ absl::Status RunTraining(const RunConfig& config) {
   ENS_ASSIGN_OR_RETURN(const int64_t planned, components.method->PlannedEpochs(context));
   progress.Plan(planned);
   {
-    ENS_ASSIGN_OR_RETURN(auto probe, context.make_model());
+    ENS_ASSIGN_OR_RETURN(auto probe, context.make_model(StandardLayers()));
     progress.Message(absl::StrCat("method ", config.method, ", model ", config.model, " (", CountParameters(*probe),
                                   " parameters), ", planned, " epochs of training planned"));
   }

@@ -22,7 +22,7 @@
 #include "driver/job.h"
 #include "driver/list.h"
 #include "driver/run_config.h"
-#include "driver/user_path.h"
+#include "core/user_path.h"
 
 DEFINE_bool(list, false, "print every registered method, model, dataset and schedule with its parameters, then exit");
 DEFINE_string(method, "deep_ensemble", "ensemble method (see --list)");

@@ -1,8 +1,13 @@
 // MC dropout (Gal & Ghahramani 2016): one network trained with dropout; at
 // test time dropout stays active (BatchNorm in eval mode) and --members
 // stochastic passes are averaged, pass i drawn from the stream (seed, i).
+// With weights_from=RUN_DIR the network is not trained but taken from an
+// earlier run's members/ (its first member): MC dropout is a test-time
+// procedure, and the `single` run with the same seed trains the very network
+// this method would.
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
+#include "core/user_path.h"
 #include "ensembles/method.h"
 
 namespace ens {
@@ -10,7 +15,11 @@ namespace {
 
 class McDropoutMethod : public Method {
  public:
-  absl::StatusOr<int64_t> PlannedEpochs(const TrainContext& context) const override { return context.epochs; }
+  explicit McDropoutMethod(const Params& p) : weights_from_(p.String("weights_from")) {}
+
+  absl::StatusOr<int64_t> PlannedEpochs(const TrainContext& context) const override {
+    return weights_from_.empty() ? context.epochs : 0;
+  }
 
   absl::StatusOr<std::unique_ptr<Ensemble>> Train(const TrainContext& context) override {
     const uint64_t seed = DeriveSeed(context.seed, 0);
@@ -19,18 +28,37 @@ class McDropoutMethod : public Method {
       return absl::InvalidArgumentError(
           "method 'mc_dropout' needs a model with dropout > 0 (e.g. --model_args=dropout=0.2)");
     }
-    ENS_ASSIGN_OR_RETURN(auto schedule, context.UserSchedule("step", "", context.epochs));
-    Trainer trainer(net, *context.data, context.TrainerOptionsFor(0, seed, "mc_dropout"));
-    ENS_RETURN_IF_ERROR(trainer.Run(*schedule, context.epochs, {}, "train"));
+    if (weights_from_.empty()) {
+      ENS_ASSIGN_OR_RETURN(auto schedule, context.UserSchedule("step", "", context.epochs));
+      Trainer trainer(net, *context.data, context.TrainerOptionsFor(0, seed, "mc_dropout"));
+      ENS_RETURN_IF_ERROR(trainer.Run(*schedule, context.epochs, {}, "train"));
+    } else {
+      const std::string members = absl::StrCat(UserPath(weights_from_), "/members");
+      ENS_ASSIGN_OR_RETURN(std::unique_ptr<Ensemble> trained, LoadEnsemble(members));
+      if (trained->LayerKind() != "standard") {
+        return absl::InvalidArgumentError(absl::StrCat("method 'mc_dropout': weights_from=", weights_from_,
+                                                       " holds '", trained->LayerKind(), "' layers"));
+      }
+      absl::Status loaded = trained->PrepareMember(0, *net);
+      if (!loaded.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat("method 'mc_dropout': weights_from=", weights_from_,
+                                                       ": ", loaded.message(), " (another --model?)"));
+      }
+    }
     return std::unique_ptr<Ensemble>(
         new DropoutEnsemble(CaptureState(*net), context.members, DeriveSeed(context.seed, 1)));
   }
+
+ private:
+  std::string weights_from_;
 };
 
 ENS_REGISTER(MethodRegistry(), "mc_dropout",
              "MC dropout (Gal & Ghahramani 2016): one network; --members test passes with dropout on",
-             ParamSchema(), [](const Params&) -> absl::StatusOr<std::unique_ptr<Method>> {
-               return std::unique_ptr<Method>(new McDropoutMethod());
+             ParamSchema().String("weights_from", "",
+                                  "a finished run's --out_dir whose first member to use instead of training"),
+             [](const Params& p) -> absl::StatusOr<std::unique_ptr<Method>> {
+               return std::unique_ptr<Method>(new McDropoutMethod(p));
              });
 
 }  // namespace

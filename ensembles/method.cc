@@ -22,9 +22,9 @@ int64_t TrainContext::iterations_per_epoch() const {
   return IterationsPerEpoch(data->train.size(), batch_size);
 }
 
-absl::StatusOr<std::shared_ptr<Network>> TrainContext::NewModel(uint64_t init_seed) const {
+absl::StatusOr<std::shared_ptr<Network>> TrainContext::NewModel(uint64_t init_seed, LayerFactory& layers) const {
   torch::manual_seed(init_seed);
-  ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net, make_model());
+  ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net, make_model(layers));
   net->to(device);
   return net;
 }

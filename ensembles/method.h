@@ -35,8 +35,9 @@ struct TrainContext {
   int64_t batch_size = 128;
   double lr = 0.05;        // --lr: the default initial rate of every schedule
   OptimizerSettings optimizer;
-  // A freshly initialised network (from LibTorch's current seed).
-  std::function<absl::StatusOr<std::shared_ptr<Network>>()> make_model;
+  // A freshly initialised network (from LibTorch's current seed) of the
+  // run's architecture, its Linear / Conv2d layers made by `layers`.
+  std::function<absl::StatusOr<std::shared_ptr<Network>>(LayerFactory& layers)> make_model;
   // --schedule / --schedule_args for methods that take the user's schedule;
   // empty name = the method's default.
   std::string schedule;
@@ -46,7 +47,7 @@ struct TrainContext {
 
   int64_t iterations_per_epoch() const;
   // A new network initialised from `seed`, on the device.
-  absl::StatusOr<std::shared_ptr<Network>> NewModel(uint64_t seed) const;
+  absl::StatusOr<std::shared_ptr<Network>> NewModel(uint64_t seed, LayerFactory& layers = StandardLayers()) const;
   // Trainer options for run `member` (data order from `data_seed`).
   TrainerOptions TrainerOptionsFor(int64_t member, uint64_t data_seed, const std::string& label) const;
   // The user's schedule over `epochs`, or `default_name` with `default_args`.

@@ -32,6 +32,15 @@ torch::nn::AnyModule RegisterLayer(torch::nn::Module& owner, const std::string& 
   return layer;
 }
 
+Registry<LayerKindFactory>& LayerKindRegistry() {
+  static auto* registry = new Registry<LayerKindFactory>("layer kind", "the ensemble's layer kind");
+  return *registry;
+}
+
+namespace {
+ENS_REGISTER(LayerKindRegistry(), "standard", "torch::nn::Linear and Conv2d", ParamSchema(), StandardLayers);
+}  // namespace
+
 Registry<ModelFactory>& ModelRegistry() {
   static auto* registry = new Registry<ModelFactory>("model", "--model");
   return *registry;

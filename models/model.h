@@ -50,6 +50,12 @@ class LayerFactory {
 // Plain torch::nn::Linear / Conv2d with LibTorch's default initialisation.
 LayerFactory& StandardLayers();
 
+// Layer kinds by name ("standard", "variational", ...): an ensemble states
+// the kind its members were trained with, and the evaluator builds the
+// architecture with it.
+using LayerKindFactory = std::function<LayerFactory&()>;
+Registry<LayerKindFactory>& LayerKindRegistry();
+
 // Registers a factory-made layer as a submodule of `owner` under `name` and
 // returns it, ready for `.forward(x)`.
 torch::nn::AnyModule RegisterLayer(torch::nn::Module& owner, const std::string& name,

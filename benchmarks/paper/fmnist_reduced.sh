@@ -6,7 +6,9 @@
 #   single         1 network x BUDGET epochs, step schedule
 #   snapshot       5 cosine cycles of BUDGET/5 epochs, lr0 = 0.1
 #   fge            SWA-style pre-training, then 5 triangular cycles of 2 epochs
-#   mc_dropout     the single network's training, 30 test passes with dropout
+#   mc_dropout     30 test passes with dropout through the single run's network
+#                  (weights_from: the same seed trains the same network, so
+#                  training it again would cost BUDGET epochs for nothing)
 #
 #   benchmarks/paper/fmnist_reduced.sh [DRIVER] [OUT_ROOT] [BUDGET]
 #
@@ -27,4 +29,4 @@ ref=(--dee_reference="$root/deep_ensemble")
 run single --method=single --epochs=$budget "${ref[@]}"
 run snapshot --method=snapshot --method_args=lr0=0.1 --members=5 --epochs=$budget "${ref[@]}"
 run fge --method=fge --method_args=cycle_epochs=2 --members=5 --epochs=$budget "${ref[@]}"
-run mc_dropout --method=mc_dropout --members=30 --epochs=$budget "${ref[@]}"
+run mc_dropout --method=mc_dropout --method_args=weights_from="$root/single" --members=30 --epochs=$budget "${ref[@]}"

@@ -32,7 +32,7 @@ TEST_F(MethodsTest, EvaluatorHonoursLogitWeights) {
   std::vector<StateDict> members;
   for (int seed = 0; seed < 2; ++seed) members.push_back(CaptureState(**context_.NewModel(seed)));
   const StoredEnsemble weighted(members, {1.0, 2.5});
-  auto net = *context_.make_model();
+  auto net = *context_.make_model(StandardLayers());
   const BatchMaker batches(data_, torch::kCPU);
   std::vector<torch::Tensor> log_probs;
   for (int i = 0; i < 2; ++i) {

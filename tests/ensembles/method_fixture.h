@@ -30,8 +30,8 @@ class MethodsTest : public ::testing::Test {
     context_.lr = 0.05;
     context_.history = &history_;
     model_args_ = "width=48,depth=1,dropout=0.3";
-    context_.make_model = [this]() {
-      return MakeModel("mlp", model_args_, ModelSpec{1, 8, 5}, StandardLayers());
+    context_.make_model = [this](LayerFactory& layers) {
+      return MakeModel("mlp", model_args_, ModelSpec{1, 8, 5}, layers);
     };
   }
 
@@ -55,7 +55,9 @@ class MethodsTest : public ::testing::Test {
 
   // Every size of `ensemble` on `split`.
   std::vector<SizeMetrics> Evaluate(const Ensemble& ensemble, const Split& split) {
-    auto net = *context_.make_model();
+    auto layers = LayerKindRegistry().Find(ensemble.LayerKind());
+    EXPECT_TRUE(layers.ok()) << layers.status();
+    auto net = *context_.make_model((*layers)->factory());
     const BatchMaker batches(data_, torch::kCPU);
     EvalOptions options;
     for (int64_t k = 1; k <= ensemble.size(); ++k) options.sizes.push_back(k);

@@ -1,8 +1,8 @@
 // Paths as the user typed them: `bazel run` starts the driver inside its
 // runfiles tree, so relative paths are taken relative to the directory the
 // user ran from (BUILD_WORKING_DIRECTORY), as they would be without Bazel.
-#ifndef ENSEMBLES_DRIVER_USER_PATH_H_
-#define ENSEMBLES_DRIVER_USER_PATH_H_
+#ifndef ENSEMBLES_CORE_USER_PATH_H_
+#define ENSEMBLES_CORE_USER_PATH_H_
 
 #include <cstdlib>
 #include <string>
@@ -17,4 +17,4 @@ inline std::string UserPath(const std::string& path) {
 
 }  // namespace ens
 
-#endif  // ENSEMBLES_DRIVER_USER_PATH_H_
+#endif  // ENSEMBLES_CORE_USER_PATH_H_
