@@ -14,7 +14,8 @@ packages=(
   libgtest-dev             # tests
   libbenchmark-dev         # benchmarks/
   nlohmann-json3-dev       # results.json
-  zlib1g-dev               # IDX .gz readers
+  zlib1g-dev               # IDX .gz and MAT-file readers
+  libturbojpeg0-dev        # JPEG decoding (tiny_imagenet, image_folder)
   libopenblas0-pthread     # a fast BLAS for LibTorch's Linear layers
   dataset-fashion-mnist    # the default dataset, in /usr/share/datasets/fashion-mnist
   python3                  # the tests check results.json and .npy files with it
