@@ -123,25 +123,43 @@ absl::Status StoredEnsemble::Save(const std::string& dir) const {
   return WriteManifest(dir, manifest);
 }
 
-absl::Status DropoutEnsemble::PrepareMember(int64_t i, Network& net) const {
+absl::Status StochasticPassEnsemble::PrepareMember(int64_t i, Network& net) const {
   ENS_RETURN_IF_ERROR(LoadState(net, weights_));
   net.eval();
-  for (const auto& module : net.modules(/*include_self=*/false)) {
-    if (auto* dropout = dynamic_cast<torch::nn::DropoutImpl*>(module.get())) dropout->train(true);
-  }
+  kind_.make_stochastic(net);
   torch::manual_seed(DeriveSeed(seed_, static_cast<uint64_t>(i)));
   return absl::OkStatus();
 }
 
-absl::Status DropoutEnsemble::Save(const std::string& dir) const {
+absl::Status StochasticPassEnsemble::Save(const std::string& dir) const {
   nlohmann::json manifest;
-  manifest["kind"] = "mc_dropout";
+  manifest["kind"] = kind_.name;
   manifest["names"] = StateNames(weights_);
   manifest["weights"] = MemberFile(0);
   manifest["samples"] = samples_;
   manifest["seed"] = seed_;
   ENS_RETURN_IF_ERROR(SaveState(weights_, absl::StrCat(dir, "/", MemberFile(0))));
   return WriteManifest(dir, manifest);
+}
+
+StochasticPassEnsemble::Kind DropoutPasses() {
+  return {"mc_dropout", "standard", [](Network& net) {
+            for (const auto& module : net.modules(/*include_self=*/false)) {
+              if (auto* dropout = dynamic_cast<torch::nn::DropoutImpl*>(module.get())) dropout->train(true);
+            }
+          }};
+}
+
+absl::StatusOr<std::unique_ptr<Ensemble>> LoadStochasticPasses(const StochasticPassEnsemble::Kind& kind,
+                                                                const std::string& dir,
+                                                                const nlohmann::json& manifest) {
+  const auto names = manifest.at("names").get<std::vector<std::string>>();
+  ENS_ASSIGN_OR_RETURN(StateDict weights,
+                       LoadStateFile(absl::StrCat(dir, "/", manifest.at("weights").get<std::string>()), names));
+  const int64_t samples = manifest.at("samples").get<int64_t>();
+  if (samples < 1) return absl::InvalidArgumentError("samples must be >= 1");
+  return std::unique_ptr<Ensemble>(
+      new StochasticPassEnsemble(kind, std::move(weights), samples, manifest.at("seed").get<uint64_t>()));
 }
 
 Registry<EnsembleLoader>& EnsembleKindRegistry() {
@@ -193,14 +211,7 @@ ENS_REGISTER(EnsembleKindRegistry(), "stored", "members as stored weights", Para
 ENS_REGISTER(EnsembleKindRegistry(), "mc_dropout", "one set of weights, dropout active at test time",
              ParamSchema(),
              [](const std::string& dir, const nlohmann::json& manifest) -> absl::StatusOr<std::unique_ptr<Ensemble>> {
-               const auto names = manifest.at("names").get<std::vector<std::string>>();
-               ENS_ASSIGN_OR_RETURN(StateDict weights,
-                                    LoadStateFile(absl::StrCat(dir, "/", manifest.at("weights").get<std::string>()),
-                                                  names));
-               const int64_t samples = manifest.at("samples").get<int64_t>();
-               if (samples < 1) return absl::InvalidArgumentError("samples must be >= 1");
-               return std::unique_ptr<Ensemble>(
-                   new DropoutEnsemble(std::move(weights), samples, manifest.at("seed").get<uint64_t>()));
+               return LoadStochasticPasses(DropoutPasses(), dir, manifest);
              });
 
 }  // namespace

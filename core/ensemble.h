@@ -67,21 +67,37 @@ class StoredEnsemble : public Ensemble {
   std::vector<double> logit_weights_;
 };
 
-// MC dropout: one set of weights; member i is a forward pass with dropout
-// active (BatchNorm in eval mode) under the random stream (seed, i).
-class DropoutEnsemble : public Ensemble {
+// One set of weights; member i is a forward pass with some modules left
+// stochastic (BatchNorm in eval mode) under the random stream (seed, i): MC
+// dropout (Dropout modules), variational inference (variational layers).
+class StochasticPassEnsemble : public Ensemble {
  public:
-  DropoutEnsemble(StateDict weights, int64_t samples, uint64_t seed)
-      : weights_(std::move(weights)), samples_(samples), seed_(seed) {}
+  struct Kind {
+    std::string name;                               // the manifest's "kind"
+    std::string layer_kind = "standard";            // see Ensemble::LayerKind
+    std::function<void(Network&)> make_stochastic;  // called after net.eval()
+  };
+  StochasticPassEnsemble(Kind kind, StateDict weights, int64_t samples, uint64_t seed)
+      : kind_(std::move(kind)), weights_(std::move(weights)), samples_(samples), seed_(seed) {}
   int64_t size() const override { return samples_; }
   absl::Status PrepareMember(int64_t i, Network& net) const override;
   absl::Status Save(const std::string& dir) const override;
+  std::string LayerKind() const override { return kind_.layer_kind; }
 
  private:
+  Kind kind_;
   StateDict weights_;
   int64_t samples_;
   uint64_t seed_;
 };
+
+// MC dropout: Dropout modules in training mode.
+StochasticPassEnsemble::Kind DropoutPasses();
+
+// The loader of a StochasticPassEnsemble kind (for EnsembleKindRegistry).
+absl::StatusOr<std::unique_ptr<Ensemble>> LoadStochasticPasses(const StochasticPassEnsemble::Kind& kind,
+                                                                const std::string& members_dir,
+                                                                const nlohmann::json& manifest);
 
 // Reads what Save wrote (members/ensemble.json and the weight files): the
 // manifest's "kind" selects a loader from EnsembleKindRegistry().

@@ -45,8 +45,8 @@ class McDropoutMethod : public Method {
                                                        ": ", loaded.message(), " (another --model?)"));
       }
     }
-    return std::unique_ptr<Ensemble>(
-        new DropoutEnsemble(CaptureState(*net), context.members, DeriveSeed(context.seed, 1)));
+    return std::unique_ptr<Ensemble>(new StochasticPassEnsemble(DropoutPasses(), CaptureState(*net), context.members,
+                                                                DeriveSeed(context.seed, 1)));
   }
 
  private:

@@ -13,7 +13,6 @@
 #include <torch/torch.h>
 
 #include "absl/strings/str_cat.h"
-#include "core/ensemble_io.h"
 #include "core/status_macros.h"
 #include "ensembles/method.h"
 #include "models/variational.h"
@@ -21,37 +20,9 @@
 namespace ens {
 namespace {
 
-class VariationalEnsemble : public Ensemble {
- public:
-  VariationalEnsemble(StateDict weights, int64_t samples, uint64_t seed)
-      : weights_(std::move(weights)), samples_(samples), seed_(seed) {}
-  int64_t size() const override { return samples_; }
-  std::string LayerKind() const override { return "variational"; }
-
-  absl::Status PrepareMember(int64_t i, Network& net) const override {
-    ENS_RETURN_IF_ERROR(LoadState(net, weights_));
-    net.eval();
-    SetVariationalSampling(net, true);
-    torch::manual_seed(DeriveSeed(seed_, static_cast<uint64_t>(i)));
-    return absl::OkStatus();
-  }
-
-  absl::Status Save(const std::string& dir) const override {
-    nlohmann::json manifest;
-    manifest["kind"] = "variational";
-    manifest["names"] = StateNames(weights_);
-    manifest["weights"] = MemberFile(0);
-    manifest["samples"] = samples_;
-    manifest["seed"] = seed_;
-    ENS_RETURN_IF_ERROR(SaveState(weights_, absl::StrCat(dir, "/", MemberFile(0))));
-    return WriteManifest(dir, manifest);
-  }
-
- private:
-  StateDict weights_;
-  int64_t samples_;
-  uint64_t seed_;
-};
+StochasticPassEnsemble::Kind VariationalPasses() {
+  return {"variational", "variational", [](Network& net) { SetVariationalSampling(net, true); }};
+}
 
 class ViMethod : public Method {
  public:
@@ -83,8 +54,8 @@ class ViMethod : public Method {
     };
     Trainer trainer(net, *context.data, options);
     ENS_RETURN_IF_ERROR(trainer.Run(*schedule, context.epochs, {}, "train"));
-    return std::unique_ptr<Ensemble>(
-        new VariationalEnsemble(CaptureState(*net), context.members, DeriveSeed(context.seed, 1)));
+    return std::unique_ptr<Ensemble>(new StochasticPassEnsemble(VariationalPasses(), CaptureState(*net),
+                                                                context.members, DeriveSeed(context.seed, 1)));
   }
 
  private:
@@ -108,14 +79,7 @@ ENS_REGISTER(MethodRegistry(), "vi_ffg",
 
 ENS_REGISTER(EnsembleKindRegistry(), "variational", "variational weights, test-time draws", ParamSchema(),
              [](const std::string& dir, const nlohmann::json& manifest) -> absl::StatusOr<std::unique_ptr<Ensemble>> {
-               const auto names = manifest.at("names").get<std::vector<std::string>>();
-               ENS_ASSIGN_OR_RETURN(StateDict weights,
-                                    LoadStateFile(absl::StrCat(dir, "/", manifest.at("weights").get<std::string>()),
-                                                  names));
-               const int64_t samples = manifest.at("samples").get<int64_t>();
-               if (samples < 1) return absl::InvalidArgumentError("samples must be >= 1");
-               return std::unique_ptr<Ensemble>(
-                   new VariationalEnsemble(std::move(weights), samples, manifest.at("seed").get<uint64_t>()));
+               return LoadStochasticPasses(VariationalPasses(), dir, manifest);
              });
 
 }  // namespace

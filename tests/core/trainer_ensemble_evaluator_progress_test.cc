@@ -123,7 +123,7 @@ TEST(EnsembleTest, SaveLoadRoundTripAndDropoutDraws) {
   // MC dropout: same (seed, i) -> same pass; different i -> different pass.
   torch::manual_seed(0);
   auto dropout_net = *MakeModel("mlp", "width=32,depth=1,dropout=0.5", ModelSpec{1, 8, 4}, StandardLayers());
-  DropoutEnsemble samples(CaptureState(*dropout_net), 3, 42);
+  StochasticPassEnsemble samples(DropoutPasses(), CaptureState(*dropout_net), 3, 42);
   const BatchMaker batches(data, torch::kCPU);
   auto pass = [&](int64_t i) {
     EXPECT_TRUE(samples.PrepareMember(i, *dropout_net).ok());

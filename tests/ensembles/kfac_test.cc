@@ -75,14 +75,7 @@ TEST_F(MethodsTest, KfacLaplaceTunesTheScaleDrawsAndReloads) {
   EXPECT_LT(rows.back().error, 50.0);
   EXPECT_TRUE(ensemble_->NeedsBatchNormUpdate());
 
-  const std::string dir = ::testing::TempDir() + "/kfac_members";
-  ASSERT_TRUE(MakeDirectories(dir).ok());
-  ASSERT_TRUE(ensemble_->Save(dir).ok());
-  auto loaded = LoadEnsemble(dir);
-  ASSERT_TRUE(loaded.ok()) << loaded.status();
-  const auto again = Evaluate(**loaded, data_.test);
-  ASSERT_EQ(again.size(), rows.size());
-  EXPECT_DOUBLE_EQ(again.back().nll, rows.back().nll);
+  ExpectSameAfterSaveAndLoad(rows, "kfac_members");
 }
 
 }  // namespace

@@ -10,6 +10,7 @@ TEST_F(MethodsTest, McDropoutSamplesDiffer) {
   const auto rows = TrainAndEvaluate("mc_dropout", "", &size);
   EXPECT_EQ(size, 8);
   ExpectEnsembleHelps(rows);
+  ExpectSameAfterSaveAndLoad(rows, "mc_dropout_members");
   model_args_ = "width=48,depth=1,dropout=0";
   auto method = *MakeMethod("mc_dropout", "");
   auto none = method->Train(context_);

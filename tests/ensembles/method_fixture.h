@@ -10,6 +10,7 @@
 #include <torch/torch.h>
 
 #include "absl/strings/str_cat.h"
+#include "core/atomic_file.h"
 #include "core/evaluator.h"
 #include "ensembles/method.h"
 #include "metrics/classification.h"
@@ -65,6 +66,21 @@ class MethodsTest : public ::testing::Test {
     auto rows = EvaluateEnsemble(ensemble, *net, split, batches, options);
     EXPECT_TRUE(rows.ok()) << rows.status();
     return rows.ok() ? *rows : std::vector<SizeMetrics>{};
+  }
+
+  // The last trained ensemble, saved to members/ and read back, gives the
+  // same metrics (draws reproducible from the saved state).
+  void ExpectSameAfterSaveAndLoad(const std::vector<SizeMetrics>& rows, const std::string& name) {
+    const std::string dir = ::testing::TempDir() + "/" + name;
+    ASSERT_TRUE(MakeDirectories(dir).ok());
+    ASSERT_TRUE(ensemble_->Save(dir).ok());
+    auto loaded = LoadEnsemble(dir);
+    ASSERT_TRUE(loaded.ok()) << loaded.status();
+    EXPECT_EQ((*loaded)->LayerKind(), ensemble_->LayerKind());
+    EXPECT_EQ((*loaded)->NeedsBatchNormUpdate(), ensemble_->NeedsBatchNormUpdate());
+    const auto again = Evaluate(**loaded, data_.test);
+    ASSERT_EQ(again.size(), rows.size());
+    EXPECT_DOUBLE_EQ(again.back().nll, rows.back().nll);
   }
 
   // The ensemble of all members beats its first member in NLL and the members

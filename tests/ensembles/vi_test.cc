@@ -15,14 +15,7 @@ TEST_F(MethodsTest, VariationalInferenceSamplesHelpAndReload) {
   ExpectEnsembleHelps(rows);
   EXPECT_EQ(ensemble_->LayerKind(), "variational");
 
-  const std::string dir = ::testing::TempDir() + "/vi_members";
-  ASSERT_TRUE(MakeDirectories(dir).ok());
-  ASSERT_TRUE(ensemble_->Save(dir).ok());
-  auto loaded = LoadEnsemble(dir);
-  ASSERT_TRUE(loaded.ok()) << loaded.status();
-  const auto again = Evaluate(**loaded, data_.test);
-  ASSERT_EQ(again.size(), rows.size());
-  EXPECT_DOUBLE_EQ(again.back().nll, rows.back().nll);
+  ExpectSameAfterSaveAndLoad(rows, "vi_members");
 }
 
 }  // namespace
