@@ -8,10 +8,8 @@
 
 #include <cstdio>
 #include <string>
-#include <thread>
 
 #include <gflags/gflags.h>
-#include <torch/torch.h>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"

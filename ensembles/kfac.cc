@@ -14,7 +14,6 @@
 #include "core/ensemble_io.h"
 #include "core/evaluator.h"
 #include "core/status_macros.h"
-#include "core/user_path.h"
 #include "ensembles/method.h"
 
 namespace ens {
@@ -278,20 +277,7 @@ class KfacLaplaceMethod : public Method {
 
   absl::StatusOr<std::unique_ptr<Ensemble>> Train(const TrainContext& context) override {
     const uint64_t seed = DeriveSeed(context.seed, 0);
-    ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net, context.NewModel(seed));
-    if (weights_from_.empty()) {
-      ENS_ASSIGN_OR_RETURN(auto schedule, context.UserSchedule("step", "", context.epochs));
-      Trainer trainer(net, *context.data, context.TrainerOptionsFor(0, seed, "kfac_laplace (MAP)"));
-      ENS_RETURN_IF_ERROR(trainer.Run(*schedule, context.epochs, {}, "train"));
-    } else {
-      ENS_ASSIGN_OR_RETURN(std::unique_ptr<Ensemble> trained,
-                           LoadEnsemble(absl::StrCat(UserPath(weights_from_), "/members")));
-      absl::Status loaded = trained->PrepareMember(0, *net);
-      if (!loaded.ok() || trained->LayerKind() != "standard") {
-        return absl::InvalidArgumentError(absl::StrCat("method 'kfac_laplace': weights_from=", weights_from_,
-                                                       " does not hold weights of this model: ", loaded.message()));
-      }
-    }
+    ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net, TrainOrLoadOneNetwork(context, "kfac_laplace", weights_from_));
     const StateDict map = CaptureState(*net);
     ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> capture, context.NewModel(seed, KfacCaptureLayers()));
     ENS_RETURN_IF_ERROR(LoadState(*capture, map));

@@ -7,7 +7,6 @@
 // this method would.
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
-#include "core/user_path.h"
 #include "ensembles/method.h"
 
 namespace ens {
@@ -22,29 +21,13 @@ class McDropoutMethod : public Method {
   }
 
   absl::StatusOr<std::unique_ptr<Ensemble>> Train(const TrainContext& context) override {
-    const uint64_t seed = DeriveSeed(context.seed, 0);
-    ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net, context.NewModel(seed));
-    if (!HasDropout(*net)) {
-      return absl::InvalidArgumentError(
-          "method 'mc_dropout' needs a model with dropout > 0 (e.g. --model_args=dropout=0.2)");
-    }
-    if (weights_from_.empty()) {
-      ENS_ASSIGN_OR_RETURN(auto schedule, context.UserSchedule("step", "", context.epochs));
-      Trainer trainer(net, *context.data, context.TrainerOptionsFor(0, seed, "mc_dropout"));
-      ENS_RETURN_IF_ERROR(trainer.Run(*schedule, context.epochs, {}, "train"));
-    } else {
-      const std::string members = absl::StrCat(UserPath(weights_from_), "/members");
-      ENS_ASSIGN_OR_RETURN(std::unique_ptr<Ensemble> trained, LoadEnsemble(members));
-      if (trained->LayerKind() != "standard") {
-        return absl::InvalidArgumentError(absl::StrCat("method 'mc_dropout': weights_from=", weights_from_,
-                                                       " holds '", trained->LayerKind(), "' layers"));
-      }
-      absl::Status loaded = trained->PrepareMember(0, *net);
-      if (!loaded.ok()) {
-        return absl::InvalidArgumentError(absl::StrCat("method 'mc_dropout': weights_from=", weights_from_,
-                                                       ": ", loaded.message(), " (another --model?)"));
-      }
-    }
+    auto needs_dropout = [](const Network& net) {
+      return HasDropout(net) ? absl::OkStatus()
+                             : absl::InvalidArgumentError("method 'mc_dropout' needs a model with dropout > 0 "
+                                                          "(e.g. --model_args=dropout=0.2)");
+    };
+    ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net,
+                         TrainOrLoadOneNetwork(context, "mc_dropout", weights_from_, needs_dropout));
     return std::unique_ptr<Ensemble>(new StochasticPassEnsemble(DropoutPasses(), CaptureState(*net), context.members,
                                                                 DeriveSeed(context.seed, 1)));
   }

@@ -98,6 +98,15 @@ absl::StatusOr<std::vector<StateDict>> TrainIndependentMembers(
     const std::function<absl::StatusOr<std::unique_ptr<Schedule>>()>& make_schedule,
     const MemberData& member_data = nullptr);
 
+// The one network of methods that work on a trained model (mc_dropout,
+// kfac_laplace): trained from stream (seed, 0) with the user's schedule
+// (default: step) for --epochs, exactly as `single` trains it; or, when
+// `weights_from` names an earlier run's --out_dir, that run's first member
+// (no training). `check` (optional) vets the architecture before any work.
+absl::StatusOr<std::shared_ptr<Network>> TrainOrLoadOneNetwork(
+    const TrainContext& context, const std::string& method, const std::string& weights_from,
+    const std::function<absl::Status(const Network&)>& check = nullptr);
+
 }  // namespace ens
 
 #endif  // ENSEMBLES_ENSEMBLES_METHOD_H_
