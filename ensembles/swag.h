@@ -73,6 +73,13 @@ class SwagEnsemble : public Ensemble {
   // Draw i as a flat float64 parameter vector.
   torch::Tensor Sample(int64_t i) const;
 
+  // The fitted Gaussian, for methods that reuse a finished run's trajectory.
+  const torch::Tensor& mean() const { return mean_; }
+  const torch::Tensor& variance() const { return variance_; }
+  const torch::Tensor& deviations() const { return deviations_; }
+  int64_t max_rank() const { return max_rank_; }
+  const StateDict& base() const { return base_; }
+
  private:
   torch::Tensor mean_, variance_, deviations_;
   int64_t max_rank_;

@@ -30,9 +30,7 @@ TEST_F(MethodsTest, McDropoutOnAnEarlierSingleRunsNetwork) {
   context_.members = 5;
   const auto trained = TrainAndEvaluate("mc_dropout", "");
   TrainAndEvaluate("single", "");
-  const std::string run = ::testing::TempDir() + "/single_run";
-  ASSERT_TRUE(MakeDirectories(run + "/members").ok());
-  ASSERT_TRUE(ensemble_->Save(run + "/members").ok());
+  const std::string run = SaveAsRun("single_run");
   auto method = *MakeMethod("mc_dropout", "weights_from=" + run);
   EXPECT_EQ(*method->PlannedEpochs(context_), 0);
   const auto reused = TrainAndEvaluate("mc_dropout", ("weights_from=" + run).c_str());

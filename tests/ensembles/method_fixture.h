@@ -83,6 +83,15 @@ class MethodsTest : public ::testing::Test {
     EXPECT_DOUBLE_EQ(again.back().nll, rows.back().nll);
   }
 
+  // The last trained ensemble saved as a finished run's --out_dir (its
+  // members/ folder), for methods that reuse an earlier run; returns the dir.
+  std::string SaveAsRun(const std::string& name) {
+    const std::string run = ::testing::TempDir() + "/" + name;
+    EXPECT_TRUE(MakeDirectories(run + "/members").ok());
+    EXPECT_TRUE(ensemble_->Save(run + "/members").ok());
+    return run;
+  }
+
   // The ensemble of all members beats its first member in NLL and the members
   // are trained (error far below chance, 80%).
   void ExpectEnsembleHelps(const std::vector<SizeMetrics>& rows) {

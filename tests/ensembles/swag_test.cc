@@ -106,5 +106,39 @@ TEST_F(MethodsTest, SwagDiagAndSwa) {
   EXPECT_LT(swa[0].error, 50.0);
 }
 
+// swa, swag_diag and swag with a smaller K follow the very trajectory a swag
+// run trains from the same seed: taking it with moments_from gives the same
+// metrics, bit for bit, without training.
+TEST_F(MethodsTest, SwaAndSwagDiagFromASwagRunsTrajectory) {
+  UseNoisierData(1.2);
+  context_.members = 4;
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"swa", ""}, {"swag_diag", ""}, {"swag", "max_rank=3"}};
+  std::vector<std::vector<SizeMetrics>> fresh;
+  for (const auto& [method, args] : cases) fresh.push_back(TrainAndEvaluate(method.c_str(), args.c_str()));
+  TrainAndEvaluate("swag", "");  // K = 20: keeps all 4 collected deviations
+  const std::string run = SaveAsRun("swag_run");
+  history_.clear();
+  for (size_t c = 0; c < cases.size(); ++c) {
+    const std::string args = (cases[c].second.empty() ? "" : cases[c].second + ",") + "moments_from=" + run;
+    EXPECT_EQ(*(*MakeMethod(cases[c].first, args))->PlannedEpochs(context_), 0);
+    const auto reused = TrainAndEvaluate(cases[c].first.c_str(), args.c_str());
+    ASSERT_EQ(reused.size(), fresh[c].size()) << cases[c].first;
+    for (size_t k = 0; k < reused.size(); ++k) {
+      EXPECT_EQ(reused[k].nll, fresh[c][k].nll) << cases[c].first << " size " << k + 1;
+    }
+  }
+  EXPECT_TRUE(history_.empty()) << "moments_from trained";
+
+  auto wider = (*MakeMethod("swag", "max_rank=21,moments_from=" + run))->Train(context_);
+  ASSERT_FALSE(wider.ok());
+  EXPECT_THAT(std::string(wider.status().message()), HasSubstr("kept 4 deviations (K = 20); max_rank=21"));
+  TrainAndEvaluate("single", "");
+  const std::string single = SaveAsRun("single_for_swa");
+  auto not_swag = (*MakeMethod("swa", "moments_from=" + single))->Train(context_);
+  ASSERT_FALSE(not_swag.ok());
+  EXPECT_THAT(std::string(not_swag.status().message()), HasSubstr("is not a swag or swag_diag run"));
+}
+
 }  // namespace
 }  // namespace ens
