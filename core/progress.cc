@@ -25,6 +25,8 @@ ProgressReporter::ProgressReporter(std::FILE* out, bool live) : out_(out), live_
 
 void ProgressReporter::Plan(int64_t total_epochs) { planned_epochs_ = total_epochs; }
 
+void ProgressReporter::Skip(int64_t epochs) { planned_epochs_ = std::max<int64_t>(0, planned_epochs_ - epochs); }
+
 void ProgressReporter::ClearLine() {
   if (line_dirty_) {
     std::fprintf(out_, "\r\033[K");

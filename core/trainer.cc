@@ -4,10 +4,12 @@
 #include <chrono>
 #include <cmath>
 #include <numeric>
+#include <sstream>
 
 #include <torch/torch.h>
 
 #include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
 
 namespace ens {
 
@@ -38,8 +40,19 @@ absl::Status Trainer::Run(const Schedule& schedule, int64_t epochs, const std::v
   const int64_t batch_size = std::min(options_.batch_size, n);
   const int64_t total = epochs * iterations_per_epoch_;
   std::vector<int64_t> order(n);
-  int64_t iteration = 0;
-  for (int64_t epoch = 1; epoch <= epochs; ++epoch) {
+  Checkpointer* checkpointer = options_.checkpointer;
+  const int64_t run = checkpointer ? checkpointer->NextRun() : -1;
+  RunCheckpoint progress_so_far;
+  if (checkpointer) {
+    ENS_ASSIGN_OR_RETURN(std::optional<RunCheckpoint> saved,
+                         checkpointer->Load(run, *net_, *optimizer_, options_.device));
+    if (saved) {
+      ENS_RETURN_IF_ERROR(Restore(*saved, epochs, callbacks, phase, checkpointer->RunFile(run)));
+      progress_so_far = std::move(*saved);
+    }
+  }
+  int64_t iteration = progress_so_far.epochs_done * iterations_per_epoch_;
+  for (int64_t epoch = progress_so_far.epochs_done + 1; epoch <= epochs; ++epoch) {
     net_->train();
     const auto start = std::chrono::steady_clock::now();
     std::iota(order.begin(), order.end(), 0);
@@ -62,7 +75,7 @@ absl::Status Trainer::Run(const Schedule& schedule, int64_t epochs, const std::v
 
       optimizer_->zero_grad();
       const torch::Tensor logits = net_->forward(inputs);
-      const torch::Tensor loss = options_.loss ? options_.loss(logits, targets, index)
+      const torch::Tensor loss = options_.loss ? options_.loss(logits, targets, index, iteration)
                                                : torch::nll_loss(torch::log_softmax(logits, 1), targets);
       loss.backward();
       optimizer_->step();
@@ -89,6 +102,47 @@ absl::Status Trainer::Run(const Schedule& schedule, int64_t epochs, const std::v
     if (options_.history) options_.history->push_back(record);
     if (options_.progress) options_.progress->EpochDone(options_.label, record);
     for (auto* callback : callbacks) callback->OnEpochEnd(record, *net_);
+    if (checkpointer) {
+      progress_so_far.epochs_done = epoch;
+      progress_so_far.trainer_epochs = epochs_done_;
+      std::ostringstream order_state;
+      order_state << order_rng_;
+      progress_so_far.order_rng = order_state.str();
+      progress_so_far.history.push_back(record);
+      progress_so_far.callbacks.clear();
+      for (auto* callback : callbacks) progress_so_far.callbacks.push_back(callback->SaveState());
+      ENS_RETURN_IF_ERROR(checkpointer->Save(run, progress_so_far, *net_, *optimizer_, options_.device));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Trainer::Restore(const RunCheckpoint& saved, int64_t epochs, const std::vector<TrainerCallback*>& callbacks,
+                              const std::string& phase, const std::string& file) {
+  if (saved.epochs_done > epochs || saved.callbacks.size() != callbacks.size() ||
+      static_cast<int64_t>(saved.history.size()) != saved.epochs_done) {
+    return absl::FailedPreconditionError(absl::StrCat(file, ": ", saved.epochs_done, " of ", epochs, " epochs with ",
+                                                      saved.callbacks.size(), " callbacks does not fit this run (",
+                                                      options_.label, ", ", phase,
+                                                      "): resumed with other flags?"));
+  }
+  std::istringstream order_state(saved.order_rng);
+  order_state >> order_rng_;
+  if (order_state.fail()) return absl::DataLossError(absl::StrCat(file, ": bad data-order generator state"));
+  for (size_t c = 0; c < callbacks.size(); ++c) {
+    absl::Status restored = callbacks[c]->RestoreState(saved.callbacks[c], *net_);
+    if (!restored.ok()) return absl::DataLossError(absl::StrCat(file, ": callback ", c, ": ", restored.message()));
+  }
+  epochs_done_ = saved.trainer_epochs;
+  if (options_.history) {
+    options_.history->insert(options_.history->end(), saved.history.begin(), saved.history.end());
+  }
+  if (options_.progress) {
+    options_.progress->Skip(saved.epochs_done);
+    if (saved.epochs_done < epochs) {
+      options_.progress->Message(absl::StrCat("resumed ", options_.label, " (", phase, ") after epoch ",
+                                              saved.epochs_done, " of ", epochs));
+    }
   }
   return absl::OkStatus();
 }

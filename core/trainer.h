@@ -20,6 +20,7 @@
 #include <torch/types.h>
 
 #include "absl/status/status.h"
+#include "core/checkpoint.h"
 #include "core/progress.h"
 #include "datasets/batches.h"
 #include "datasets/dataset.h"
@@ -46,6 +47,13 @@ class TrainerCallback {
   virtual ~TrainerCallback() = default;
   virtual void OnIterationEnd(const IterationInfo& info, Network& net) {}
   virtual void OnEpochEnd(const EpochRecord& record, Network& net) {}
+  // For resumable runs: the state the callback carries from one epoch to the
+  // next (collected weights, generators), saved with every checkpoint, and
+  // given back on resume (`net` has the run's architecture, for names).
+  virtual std::vector<torch::Tensor> SaveState() const { return {}; }
+  virtual absl::Status RestoreState(const std::vector<torch::Tensor>& state, const Network& net) {
+    return absl::OkStatus();
+  }
 };
 
 struct TrainerOptions {
@@ -59,9 +67,13 @@ struct TrainerOptions {
   std::vector<EpochRecord>* history = nullptr;
   // The loss of one batch; empty: cross-entropy. `index` holds the batch's
   // rows in the training split, for losses with per-example targets
-  // (boosting's residuals).
-  std::function<torch::Tensor(const torch::Tensor& logits, const torch::Tensor& targets, const torch::Tensor& index)>
+  // (boosting's residuals); `iteration` is 1-based within the phase.
+  std::function<torch::Tensor(const torch::Tensor& logits, const torch::Tensor& targets, const torch::Tensor& index,
+                              int64_t iteration)>
       loss;
+  // Saves every epoch and resumes runs that have a checkpoint (see
+  // core/checkpoint.h); null: no checkpoints.
+  Checkpointer* checkpointer = nullptr;
 };
 
 class Trainer {
@@ -70,7 +82,8 @@ class Trainer {
 
   // Trains for `epochs` epochs, the learning rate set from `schedule` before
   // every iteration. A non-finite loss stops with an error naming the member,
-  // epoch and iteration.
+  // epoch and iteration. With a checkpointer, a run that has a checkpoint
+  // continues after its last saved epoch (callbacks' states restored).
   absl::Status Run(const Schedule& schedule, int64_t epochs, const std::vector<TrainerCallback*>& callbacks,
                    const std::string& phase);
 
@@ -79,6 +92,11 @@ class Trainer {
   const BatchMaker& batches() const { return batches_; }
 
  private:
+  // Puts a run back where its checkpoint left it (besides the network and
+  // optimizer, which the checkpointer restores).
+  absl::Status Restore(const RunCheckpoint& saved, int64_t epochs, const std::vector<TrainerCallback*>& callbacks,
+                       const std::string& phase, const std::string& file);
+
   std::shared_ptr<Network> net_;
   const Dataset& data_;
   TrainerOptions options_;

@@ -20,6 +20,7 @@
 #include "core/trainer.h"
 #include "datasets/batches.h"
 #include "driver/results.h"
+#include "driver/run_directory.h"
 #include "core/user_path.h"
 #include "ensembles/method.h"
 
@@ -160,6 +161,18 @@ absl::Status EvaluateAndReport(const RunConfig& config, const std::string& out_d
   return absl::OkStatus();
 }
 
+// What defines the training of a run (a resumed run must match it): every
+// component with its parsed parameters, the budget, optimiser, seed, device.
+nlohmann::json TrainingIdentity(const RunConfig& c, const Components& components, torch::Device device) {
+  nlohmann::json params = nlohmann::json::object();
+  for (const auto& [component, values] : components.params) params[component] = values;
+  return {{"method", c.method},     {"model", c.model},       {"dataset", c.dataset},
+          {"schedule", c.schedule}, {"params", params},       {"members", c.members},
+          {"epochs", c.epochs},     {"batch_size", c.batch_size}, {"lr", c.lr},
+          {"momentum", c.momentum}, {"nesterov", c.nesterov}, {"weight_decay", c.weight_decay},
+          {"seed", c.seed},         {"device", device.str()}};
+}
+
 // The deep-ensemble curve for DEE, read before any training starts.
 absl::StatusOr<std::vector<std::pair<double, double>>> DeeReferenceOf(const RunConfig& config) {
   if (config.dee_reference.empty()) return std::vector<std::pair<double, double>>{};
@@ -232,12 +245,10 @@ absl::Status RunTraining(const RunConfig& config) {
   if (!config.eval_sizes.empty()) {
     ENS_RETURN_IF_ERROR(ParseEvalSizes(config.eval_sizes, std::numeric_limits<int64_t>::max()).status());
   }
+  if (config.resume && config.out_dir.empty()) return absl::InvalidArgumentError("--resume needs --out_dir");
   const std::string out_dir = UserPath(config.out_dir.empty() ? DefaultOutDir(config) : config.out_dir);
-  ENS_RETURN_IF_ERROR(MakeDirectories(absl::StrCat(out_dir, "/members")));
-  if (access(out_dir.c_str(), W_OK) != 0) {
-    return absl::PermissionDeniedError(absl::StrCat("--out_dir=", out_dir, " is not writable"));
-  }
-
+  ENS_RETURN_IF_ERROR(PrepareRunDirectory(out_dir, config.resume, config.overwrite,
+                                          TrainingIdentity(config, components, device)));
   ENS_ASSIGN_OR_RETURN(const Dataset data, MakeDataset(config.dataset, config.dataset_args, {config.seed}));
   ProgressReporter progress(stderr, isatty(2) != 0);
   progress.Message(absl::StrCat("dataset ", data.name, ": ", data.train.size(), " train / ", data.val.size(),
@@ -269,20 +280,29 @@ absl::Status RunTraining(const RunConfig& config) {
   context.schedule_args = config.schedule_args;
   context.progress = &progress;
   context.history = &results.history;
+  Checkpointer checkpointer(CheckpointDir(out_dir));
+  context.checkpointer = &checkpointer;
   ENS_ASSIGN_OR_RETURN(const int64_t planned, components.method->PlannedEpochs(context));
   progress.Plan(planned);
   {
     ENS_ASSIGN_OR_RETURN(auto probe, context.make_model(StandardLayers()));
-    progress.Message(absl::StrCat("method ", config.method, ", model ", config.model, " (", CountParameters(*probe),
-                                  " parameters), ", planned, " epochs of training planned"));
+    const int64_t parameters = CountParameters(*probe);
+    progress.Message(absl::StrCat("method ", config.method, ", model ", config.model, " (", parameters,
+                                  " parameters), ", planned, " epochs of training planned",
+                                  config.resume ? ", resuming from checkpoints/" : ""));
+    // float32 weights: a checkpoint (weights + momentum) and a saved member.
+    ENS_RETURN_IF_ERROR(CheckFreeSpace(out_dir, 3 * 4 * static_cast<uint64_t>(parameters),
+                                       "a checkpoint and a member"));
   }
 
   const auto start = std::chrono::steady_clock::now();
   ENS_ASSIGN_OR_RETURN(std::unique_ptr<Ensemble> ensemble, components.method->Train(context));
   results.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ENS_RETURN_IF_ERROR(ensemble->Save(absl::StrCat(out_dir, "/members")));
-  return EvaluateAndReport(config, out_dir, *ensemble, data, device, model_params, std::move(dee_reference), &results,
-                           &progress);
+  ENS_RETURN_IF_ERROR(EvaluateAndReport(config, out_dir, *ensemble, data, device, model_params,
+                                        std::move(dee_reference), &results, &progress));
+  // The run is complete (members/, results.json): its checkpoints go.
+  return RemoveCheckpoints(out_dir);
 }
 
 absl::Status RunEvalOnly(const RunConfig& flags) {

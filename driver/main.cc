@@ -42,6 +42,8 @@ DEFINE_uint64(seed, 0, "seed of initialisation, data order, hold-out split and s
 DEFINE_string(device, "auto", "cpu, cuda or auto (cuda when available)");
 DEFINE_int64(threads, 0, "intra-op CPU threads (0: every core; LibTorch's own default here is 1)");
 DEFINE_string(out_dir, "", "results directory (default runs/<method>_<model>_<dataset>_<time>)");
+DEFINE_bool(resume, false, "continue the run interrupted in --out_dir from its last checkpoint (same flags)");
+DEFINE_bool(overwrite, false, "replace the finished or interrupted run in --out_dir");
 DEFINE_string(plugins, "", "comma-separated plugin libraries (.so) to load before names are resolved");
 DEFINE_bool(print_lr, false, "print the schedule (--schedule, --epochs, --iters_per_epoch) as CSV and exit");
 DEFINE_int64(iters_per_epoch, 0, "iterations per epoch for --print_lr (0: from the dataset and --batch_size)");
@@ -82,6 +84,8 @@ ens::RunConfig ConfigFromFlags(int argc, char** argv) {
   c.device = FLAGS_device;
   c.threads = FLAGS_threads;
   c.out_dir = FLAGS_out_dir;
+  c.resume = FLAGS_resume;
+  c.overwrite = FLAGS_overwrite;
   c.eval_sizes = FLAGS_eval_sizes;
   c.eval_batch_size = FLAGS_eval_batch_size;
   c.cnll_splits = FLAGS_cnll_splits;

@@ -51,7 +51,8 @@ class BoostingMethod : public Method {
         const torch::Tensor residual =
             (torch::one_hot(labels, classes).to(torch::kDouble) - torch::softmax(scores, 1))
                 .to(context.device, torch::kFloat);
-        options.loss = [residual](const torch::Tensor& outputs, const torch::Tensor&, const torch::Tensor& index) {
+        options.loss = [residual](const torch::Tensor& outputs, const torch::Tensor&, const torch::Tensor& index,
+                                  int64_t) {
           return 0.5 * (outputs - residual.index_select(0, index)).pow(2).sum(1).mean();
         };
       }

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
@@ -64,11 +65,32 @@ class LangevinCycles : public TrainerCallback {
   }
   std::vector<StateDict>& samples() { return samples_; }
 
+  // The noise stream and the samples so far.
+  std::vector<torch::Tensor> SaveState() const override {
+    std::vector<torch::Tensor> state;
+    {
+      std::lock_guard<std::mutex> lock(generator_.mutex());
+      state.push_back(generator_.get_state());
+    }
+    AppendStateList(samples_, state);
+    return state;
+  }
+  absl::Status RestoreState(const std::vector<torch::Tensor>& state, const Network& net) override {
+    if (state.empty()) return absl::DataLossError("no noise generator state");
+    {
+      std::lock_guard<std::mutex> lock(generator_.mutex());
+      generator_.set_state(state[0]);
+    }
+    size_t offset = 1;
+    ENS_ASSIGN_OR_RETURN(samples_, ReadStateList(state, offset, net));
+    return absl::OkStatus();
+  }
+
  private:
   CyclePlan plan_;
   double temperature_;
   int64_t dataset_size_;
-  at::Generator generator_;
+  mutable at::Generator generator_;  // mutable: its lock, in SaveState
   std::vector<StateDict> samples_;
 };
 

@@ -40,7 +40,14 @@ TrainerOptions TrainContext::TrainerOptionsFor(int64_t member, uint64_t data_see
   options.label = label;
   options.progress = progress;
   options.history = history;
+  options.checkpointer = checkpointer;
   return options;
+}
+
+absl::Status CollectAtIterations::RestoreState(const std::vector<torch::Tensor>& state, const Network& net) {
+  size_t offset = 0;
+  ENS_ASSIGN_OR_RETURN(collected_, ReadStateList(state, offset, net));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::unique_ptr<Schedule>> TrainContext::NamedSchedule(const std::string& name,

@@ -44,6 +44,7 @@ struct TrainContext {
   std::string schedule_args;
   ProgressReporter* progress = nullptr;
   std::vector<EpochRecord>* history = nullptr;
+  Checkpointer* checkpointer = nullptr;  // resumable runs (the driver's)
 
   int64_t iterations_per_epoch() const;
   // A new network initialised from `seed`, on the device.
@@ -81,6 +82,12 @@ class CollectAtIterations : public TrainerCallback {
   void OnIterationEnd(const IterationInfo& info, Network& net) override {
     if (when_(info.iteration)) collected_.push_back(CaptureState(net));
   }
+  std::vector<torch::Tensor> SaveState() const override {
+    std::vector<torch::Tensor> state;
+    AppendStateList(collected_, state);
+    return state;
+  }
+  absl::Status RestoreState(const std::vector<torch::Tensor>& state, const Network& net) override;
   std::vector<StateDict>& collected() { return collected_; }
 
  private:

@@ -30,6 +30,16 @@ class CollectMomentsAtEpochEnds : public TrainerCallback {
   void OnEpochEnd(const EpochRecord& record, Network& net) override {
     if (++epoch_ >= start_) moments_->Collect(FlattenParameters(net));
   }
+  std::vector<torch::Tensor> SaveState() const override {
+    std::vector<torch::Tensor> state = moments_->SaveState();
+    state.push_back(torch::tensor(epoch_, torch::kLong));
+    return state;
+  }
+  absl::Status RestoreState(const std::vector<torch::Tensor>& state, const Network& net) override {
+    if (state.empty()) return absl::DataLossError("no SWAG moments");
+    epoch_ = state.back().item<int64_t>();
+    return moments_->RestoreState({state.begin(), state.end() - 1});
+  }
 
  private:
   int64_t start_;

@@ -61,6 +61,35 @@ torch::Tensor SwagMoments::Deviations() const {
   return torch::stack(std::vector<torch::Tensor>(deviations_.begin(), deviations_.end()));
 }
 
+std::vector<torch::Tensor> SwagMoments::SaveState() const {
+  std::vector<torch::Tensor> state = {torch::tensor(count_, torch::kLong)};
+  if (count_ > 0) {
+    state.push_back(mean_);
+    state.push_back(sq_mean_);
+    for (const auto& deviation : deviations_) state.push_back(deviation);
+  }
+  return state;
+}
+
+absl::Status SwagMoments::RestoreState(const std::vector<torch::Tensor>& state) {
+  if (state.empty() || state[0].numel() != 1) return absl::DataLossError("SWAG moments without their count");
+  const int64_t count = state[0].item<int64_t>();
+  const size_t kept = state.size() < 3 ? 0 : state.size() - 3;
+  if (count < 0 || (count == 0) != (state.size() == 1) || static_cast<int64_t>(kept) > max_rank_ ||
+      static_cast<int64_t>(kept) > count) {
+    return absl::DataLossError(absl::StrCat("SWAG moments of ", count, " iterates with ", kept,
+                                            " deviations do not fit K = ", max_rank_));
+  }
+  count_ = count;
+  deviations_.clear();
+  if (count_ > 0) {
+    mean_ = state[1].to(torch::kDouble);
+    sq_mean_ = state[2].to(torch::kDouble);
+    for (size_t i = 3; i < state.size(); ++i) deviations_.push_back(state[i].to(torch::kFloat));
+  }
+  return absl::OkStatus();
+}
+
 SwagEnsemble::SwagEnsemble(torch::Tensor mean, torch::Tensor variance, torch::Tensor deviations, int64_t max_rank,
                            StateDict base, SwagSampling sampling)
     : mean_(std::move(mean)),

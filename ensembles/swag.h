@@ -44,6 +44,10 @@ class SwagMoments {
   // The kept deviations, oldest first, float32 [rank, P] (rank <= K).
   torch::Tensor Deviations() const;
 
+  // Everything collected so far as tensors (checkpoints), and back.
+  std::vector<torch::Tensor> SaveState() const;
+  absl::Status RestoreState(const std::vector<torch::Tensor>& state);
+
  private:
   int64_t max_rank_;
   int64_t count_ = 0;

@@ -46,9 +46,8 @@ class ViMethod : public Method {
     const double warmup_iterations = kl_warmup_ * context.epochs * context.iterations_per_epoch();
     Network* raw = net.get();
     const double prior_variance = prior_variance_;
-    int64_t iteration = 0;  // the loss is computed once per iteration
-    options.loss = [=](const torch::Tensor& logits, const torch::Tensor& targets, const torch::Tensor&) mutable {
-      ++iteration;
+    options.loss = [=](const torch::Tensor& logits, const torch::Tensor& targets, const torch::Tensor&,
+                       int64_t iteration) {
       const double beta = warmup_iterations > 0 ? std::min(1.0, iteration / warmup_iterations) : 1.0;
       return torch::nll_loss(torch::log_softmax(logits, 1), targets) + beta * TotalKl(*raw, prior_variance) / n_train;
     };

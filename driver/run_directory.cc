@@ -1,0 +1,122 @@
+#include "driver/run_directory.h"
+
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
+#include "core/atomic_file.h"
+#include "core/status_macros.h"
+
+namespace ens {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool Exists(const std::string& path) {
+  std::error_code error;
+  return fs::exists(path, error);
+}
+
+absl::Status Remove(const std::string& path) {
+  std::error_code error;
+  fs::remove_all(path, error);
+  if (error) return absl::PermissionDeniedError(absl::StrCat(path, ": cannot remove: ", error.message()));
+  return absl::OkStatus();
+}
+
+// The first key whose value differs, as "key: here X, run Y".
+std::string FirstDifference(const nlohmann::json& here, const nlohmann::json& run, const std::string& prefix = "") {
+  for (const auto& [key, value] : here.items()) {
+    const std::string name = prefix.empty() ? key : absl::StrCat(prefix, ".", key);
+    if (!run.contains(key)) return absl::StrCat(name, " is new");
+    if (value.is_object() && run.at(key).is_object()) {
+      const std::string inner = FirstDifference(value, run.at(key), name);
+      if (!inner.empty()) return inner;
+    } else if (value != run.at(key)) {
+      return absl::StrCat(name, " is ", value.dump(), " here but ", run.at(key).dump(), " in the interrupted run");
+    }
+  }
+  for (const auto& [key, value] : run.items()) {
+    if (!here.contains(key)) return absl::StrCat(prefix.empty() ? key : absl::StrCat(prefix, ".", key), " is missing");
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string CheckpointDir(const std::string& out_dir) { return absl::StrCat(out_dir, "/checkpoints"); }
+
+absl::Status PrepareRunDirectory(const std::string& out_dir, bool resume, bool overwrite,
+                                 const nlohmann::json& identity) {
+  if (resume && overwrite) return absl::InvalidArgumentError("--resume and --overwrite exclude each other");
+  const std::string results = absl::StrCat(out_dir, "/results.json");
+  const std::string checkpoints = CheckpointDir(out_dir);
+  const std::string job = absl::StrCat(checkpoints, "/job.json");
+  const bool finished = Exists(results);
+  const bool interrupted = !finished && Exists(checkpoints);
+  if (resume) {
+    if (finished) {
+      return absl::FailedPreconditionError(absl::StrCat("--resume: --out_dir=", out_dir,
+                                                        " holds a finished run (results.json); --eval_only "
+                                                        "evaluates it again"));
+    }
+    std::ifstream in(job);
+    if (!in) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("--resume: --out_dir=", out_dir, " holds no interrupted run (", job, " missing)"));
+    }
+    nlohmann::json started;
+    try {
+      started = nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception& e) {
+      return absl::DataLossError(absl::StrCat(job, ": not valid JSON: ", e.what()));
+    }
+    const std::string difference = FirstDifference(identity, started);
+    if (!difference.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--resume: ", difference, " (", job, "); resume with the flags the run started with"));
+    }
+  } else if (finished || interrupted) {
+    if (!overwrite) {
+      return absl::FailedPreconditionError(
+          finished ? absl::StrCat("--out_dir=", out_dir,
+                                  " holds a finished run (results.json); pass --overwrite to replace it or choose "
+                                  "another --out_dir")
+                   : absl::StrCat("--out_dir=", out_dir,
+                                  " holds an interrupted run (checkpoints/); pass --resume to continue it or "
+                                  "--overwrite to start again"));
+    }
+    // results.json first: a half-removed run must not look finished.
+    for (const char* entry : {"results.json", "predictions", "members", "checkpoints"}) {
+      ENS_RETURN_IF_ERROR(Remove(absl::StrCat(out_dir, "/", entry)));
+    }
+  }
+  ENS_RETURN_IF_ERROR(MakeDirectories(absl::StrCat(out_dir, "/members")));
+  ENS_RETURN_IF_ERROR(MakeDirectories(checkpoints));
+  if (access(out_dir.c_str(), W_OK) != 0 || access(checkpoints.c_str(), W_OK) != 0) {
+    return absl::PermissionDeniedError(absl::StrCat("--out_dir=", out_dir, " is not writable"));
+  }
+  if (!resume) ENS_RETURN_IF_ERROR(WriteFileAtomically(job, identity.dump(2) + "\n"));
+  return absl::OkStatus();
+}
+
+absl::Status CheckFreeSpace(const std::string& out_dir, uint64_t bytes, const std::string& what) {
+  struct statvfs info;
+  if (statvfs(out_dir.c_str(), &info) != 0) return absl::OkStatus();  // unknown: let the writes report
+  const uint64_t free_bytes = static_cast<uint64_t>(info.f_bavail) * info.f_frsize;
+  if (free_bytes < bytes) {
+    constexpr double kMiB = 1024.0 * 1024.0;
+    return absl::ResourceExhaustedError(absl::StrCat("--out_dir=", out_dir, ": ", static_cast<int64_t>(free_bytes / kMiB),
+                                                     " MiB free, ", what, " need about ",
+                                                     static_cast<int64_t>(bytes / kMiB + 1), " MiB"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RemoveCheckpoints(const std::string& out_dir) { return Remove(CheckpointDir(out_dir)); }
+
+}  // namespace ens

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Resume after a crash, with real child processes: for methods with every
+# kind of carried state (several runs, phases on one trainer, collected
+# snapshots, SWAG moments, Langevin noise streams, boosting's residual loss,
+# VI's KL warm-up, dropout's generator), a run killed with SIGKILL mid-epoch
+# and continued with --resume ends with the same metrics, history and
+# predictions, bit for bit, as an uninterrupted run with the same seed (CPU).
+# Also: a killed run leaves no results.json; finished and interrupted runs
+# are not overwritten without --overwrite; --resume checks the flags.
+set -uo pipefail
+root="$TEST_SRCDIR/$TEST_WORKSPACE"
+driver="$root/driver/driver"
+tmp="$TEST_TMPDIR"
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+common=(--dataset=synthetic --dataset_args=train=20000,test=500 --model=mlp
+        --model_args=width=256,depth=2,dropout=0.2 --batch_size=20 --threads=1 --seed=7)
+
+# expect_error CODE SUBSTRING ARGS...
+expect_error() {
+  local code=$1 needle=$2; shift 2
+  "$driver" "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  [ "$rc" = "$code" ] || fail "$* exited $rc, expected $code: $(cat "$tmp/err")"
+  grep -qF -- "$needle" "$tmp/err" || fail "$* stderr lacks '$needle': $(tail -1 "$tmp/err")"
+}
+
+# same_outputs A B: equal metrics and history (minus timings) and identical predictions.
+same_outputs() {
+  python3 - "$1/results.json" "$2/results.json" <<'PY' || fail "$1 and $2 differ"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+strip = lambda h: [{k: v for k, v in e.items() if k not in ("seconds", "images_per_sec")} for e in h]
+if a["metrics"] != b["metrics"]:
+    sys.exit("metrics differ: %s vs %s" % (a["metrics"][-1], b["metrics"][-1]))
+if strip(a["history"]) != strip(b["history"]):
+    sys.exit("history differs: %d vs %d epochs" % (len(a["history"]), len(b["history"])))
+PY
+  for file in "$1"/predictions/*; do
+    cmp -s "$file" "$2/predictions/$(basename "$file")" || fail "$(basename "$file") differs ($1 vs $2)"
+  done
+}
+
+# case NAME PATTERN ARGS...: kill -9 shortly after stderr shows PATTERN.
+case_resume() {
+  local name=$1 pattern=$2; shift 2
+  local full="$tmp/full_$name" cut="$tmp/cut_$name"
+  "$driver" "${common[@]}" "$@" --out_dir="$full" >/dev/null 2>"$tmp/full_$name.log" \
+    || { fail "$name: uninterrupted run failed: $(tail -1 "$tmp/full_$name.log")"; return; }
+  : >"$tmp/cut_$name.log"
+  "$driver" "${common[@]}" "$@" --out_dir="$cut" >/dev/null 2>"$tmp/cut_$name.log" &
+  local pid=$! waited=0
+  until grep -qF -- "$pattern" "$tmp/cut_$name.log"; do
+    sleep 0.02
+    waited=$((waited + 1))
+    if (( waited > 3000 )) || ! kill -0 "$pid" 2>/dev/null; then
+      fail "$name: never printed '$pattern'"; kill -9 "$pid" 2>/dev/null; return
+    fi
+  done
+  sleep 0.12  # into the next epoch
+  kill -9 "$pid"
+  wait "$pid" 2>/dev/null
+  [ -e "$cut/results.json" ] && fail "$name: a killed run left results.json"
+  cp "$cut/checkpoints/job.json" "$tmp/job_$name.json"
+  ls "$cut"/checkpoints/run_*.ckpt >/dev/null 2>&1 || fail "$name: no checkpoint after '$pattern'"
+  expect_error 2 "holds an interrupted run (checkpoints/); pass --resume" "${common[@]}" "$@" --out_dir="$cut"
+  "$driver" "${common[@]}" "$@" --out_dir="$cut" --resume >/dev/null 2>"$tmp/resumed_$name.log" \
+    || { fail "$name: --resume failed: $(tail -1 "$tmp/resumed_$name.log")"; return; }
+  grep -q "resumed " "$tmp/resumed_$name.log" || fail "$name: nothing was resumed mid-run"
+  [ -e "$cut/checkpoints" ] && fail "$name: checkpoints/ left after the finished run"
+  same_outputs "$full" "$cut"
+}
+
+case_resume deep_ensemble "member 2/3 epoch 1 " --method=deep_ensemble --members=3 --epochs=3
+case_resume fge "fge epoch 4 " --method=fge --members=3 --epochs=6 --method_args=cycle_epochs=1
+case_resume swag "swag epoch 4 " --method=swag --members=4 --epochs=6
+case_resume csgld "csgld epoch 2 " --method=csgld --members=4 --epochs=4 --method_args=cycles=2
+case_resume boosting "member 2/2 epoch 1 " --method=boosting --members=2 --epochs=2
+case_resume vi_ffg "vi_ffg epoch 1 " --method=vi_ffg --members=2 --epochs=3 --method_args=kl_warmup=0.9
+
+# The run directory's rules.
+run=(--method=single --epochs=1 --dataset=synthetic --model=mlp --threads=1)
+"$driver" "${run[@]}" --out_dir="$tmp/done" >/dev/null 2>&1 || fail "a small run failed"
+expect_error 2 "holds a finished run (results.json); pass --overwrite" "${run[@]}" --out_dir="$tmp/done"
+expect_error 2 "--resume: --out_dir=$tmp/done holds a finished run" "${run[@]}" --out_dir="$tmp/done" --resume
+expect_error 2 "--resume and --overwrite exclude each other" "${run[@]}" --out_dir="$tmp/done" --resume --overwrite
+expect_error 2 "holds no interrupted run" "${run[@]}" --out_dir="$tmp/fresh" --resume
+expect_error 2 "--resume needs --out_dir" "${run[@]}" --resume
+"$driver" "${run[@]}" --out_dir="$tmp/done" --overwrite >/dev/null 2>&1 || fail "--overwrite did not replace the run"
+[ -e "$tmp/done/results.json" ] || fail "--overwrite left no results.json"
+# Resuming under other flags names the first difference.
+mkdir -p "$tmp/other/checkpoints"
+python3 -c "import json; j = json.load(open('$tmp/job_deep_ensemble.json')); j['epochs'] = 9; \
+json.dump(j, open('$tmp/other/checkpoints/job.json', 'w'))"
+expect_error 2 "--resume: epochs is 3 here but 9 in the interrupted run" "${common[@]}" --method=deep_ensemble \
+  --members=3 --epochs=3 --out_dir="$tmp/other" --resume
+# An unwritable directory is reported before training.
+mkdir -p "$tmp/locked" && chmod 500 "$tmp/locked"
+if [ ! -w "$tmp/locked" ]; then  # (root can write anyway)
+  expect_error 2 "locked" "${run[@]}" --out_dir="$tmp/locked/run"
+fi
+
+if [ "$failures" -ne 0 ]; then echo "$failures failure(s)"; exit 1; fi
+echo "all resume checks passed"
