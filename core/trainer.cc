@@ -8,10 +8,18 @@
 
 #include <torch/torch.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 
 namespace ens {
+namespace {
+constexpr absl::string_view kDivergence = "training diverged: ";
+}  // namespace
+
+bool IsDivergence(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kInternal && absl::StartsWith(status.message(), kDivergence);
+}
 
 int64_t IterationsPerEpoch(int64_t examples, int64_t batch_size) {
   return std::max<int64_t>(1, examples / batch_size + (examples % batch_size >= 2 ? 1 : 0));
@@ -82,7 +90,7 @@ absl::Status Trainer::Run(const Schedule& schedule, int64_t epochs, const std::v
 
       const double loss_value = loss.item<double>();
       if (!std::isfinite(loss_value)) {
-        return absl::InternalError(absl::StrCat("training diverged: ", options_.label, " (", phase, ") epoch ",
+        return absl::InternalError(absl::StrCat(kDivergence, options_.label, " (", phase, ") epoch ",
                                                 epoch, " iteration ", iteration, " has loss ", loss_value,
                                                 " at lr ", lr, "; lower --lr"));
       }

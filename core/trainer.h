@@ -108,6 +108,10 @@ class Trainer {
   std::unique_ptr<torch::optim::SGD> optimizer_;
 };
 
+// Whether `status` is the Trainer's "training diverged" error (a non-finite
+// loss), which methods of independent members may skip.
+bool IsDivergence(const absl::Status& status);
+
 // Iterations in one epoch of `examples` at `batch_size` (a last batch of one
 // example is dropped: BatchNorm cannot train on it).
 int64_t IterationsPerEpoch(int64_t examples, int64_t batch_size);

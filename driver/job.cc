@@ -116,6 +116,10 @@ absl::Status CheckCommonFlags(const RunConfig& config) {
   if (config.weight_decay < 0) {
     return absl::InvalidArgumentError(absl::StrCat("--weight_decay=", config.weight_decay, " must be >= 0"));
   }
+  if (config.on_divergence != "fail" && config.on_divergence != "skip_member") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--on_divergence='", config.on_divergence, "' must be fail or skip_member"));
+  }
   if (config.eval_batch_size < 1 || config.cnll_splits < 1) {
     return absl::InvalidArgumentError("--eval_batch_size and --cnll_splits must be >= 1");
   }
@@ -170,7 +174,7 @@ nlohmann::json TrainingIdentity(const RunConfig& c, const Components& components
           {"schedule", c.schedule}, {"params", params},       {"members", c.members},
           {"epochs", c.epochs},     {"batch_size", c.batch_size}, {"lr", c.lr},
           {"momentum", c.momentum}, {"nesterov", c.nesterov}, {"weight_decay", c.weight_decay},
-          {"seed", c.seed},         {"device", device.str()}};
+          {"seed", c.seed},         {"device", device.str()}, {"on_divergence", c.on_divergence}};
 }
 
 // The deep-ensemble curve for DEE, read before any training starts.
@@ -282,6 +286,7 @@ absl::Status RunTraining(const RunConfig& config) {
   context.history = &results.history;
   Checkpointer checkpointer(CheckpointDir(out_dir));
   context.checkpointer = &checkpointer;
+  context.skip_diverged_members = config.on_divergence == "skip_member";
   ENS_ASSIGN_OR_RETURN(const int64_t planned, components.method->PlannedEpochs(context));
   progress.Plan(planned);
   {

@@ -44,6 +44,8 @@ DEFINE_int64(threads, 0, "intra-op CPU threads (0: every core; LibTorch's own de
 DEFINE_string(out_dir, "", "results directory (default runs/<method>_<model>_<dataset>_<time>)");
 DEFINE_bool(resume, false, "continue the run interrupted in --out_dir from its last checkpoint (same flags)");
 DEFINE_bool(overwrite, false, "replace the finished or interrupted run in --out_dir");
+DEFINE_string(on_divergence, "fail", "a non-finite training loss: fail (stop the job) or skip_member (drop that "
+              "member of a method of independent members: deep_ensemble, bagging, singlecycle)");
 DEFINE_string(plugins, "", "comma-separated plugin libraries (.so) to load before names are resolved");
 DEFINE_bool(print_lr, false, "print the schedule (--schedule, --epochs, --iters_per_epoch) as CSV and exit");
 DEFINE_int64(iters_per_epoch, 0, "iterations per epoch for --print_lr (0: from the dataset and --batch_size)");
@@ -86,6 +88,7 @@ ens::RunConfig ConfigFromFlags(int argc, char** argv) {
   c.out_dir = FLAGS_out_dir;
   c.resume = FLAGS_resume;
   c.overwrite = FLAGS_overwrite;
+  c.on_divergence = FLAGS_on_divergence;
   c.eval_sizes = FLAGS_eval_sizes;
   c.eval_batch_size = FLAGS_eval_batch_size;
   c.cnll_splits = FLAGS_cnll_splits;

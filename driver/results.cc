@@ -27,7 +27,8 @@ nlohmann::json ResultsToJson(const RunResults& r) {
       {"momentum", c.momentum},     {"nesterov", c.nesterov},         {"weight_decay", c.weight_decay},
       {"seed", c.seed},             {"device", c.device},             {"threads", c.threads},
       {"eval_sizes", c.eval_sizes}, {"eval_batch_size", c.eval_batch_size}, {"cnll_splits", c.cnll_splits},
-      {"dee_reference", c.dee_reference}, {"command_line", c.command_line},
+      {"dee_reference", c.dee_reference}, {"on_divergence", c.on_divergence},
+      {"command_line", c.command_line},
   };
   nlohmann::json params = nlohmann::json::object();
   for (const auto& [component, values] : r.component_params) params[component] = values;

@@ -109,10 +109,9 @@ absl::Status CheckFreeSpace(const std::string& out_dir, uint64_t bytes, const st
   if (statvfs(out_dir.c_str(), &info) != 0) return absl::OkStatus();  // unknown: let the writes report
   const uint64_t free_bytes = static_cast<uint64_t>(info.f_bavail) * info.f_frsize;
   if (free_bytes < bytes) {
-    constexpr double kMiB = 1024.0 * 1024.0;
-    return absl::ResourceExhaustedError(absl::StrCat("--out_dir=", out_dir, ": ", static_cast<int64_t>(free_bytes / kMiB),
-                                                     " MiB free, ", what, " need about ",
-                                                     static_cast<int64_t>(bytes / kMiB + 1), " MiB"));
+    constexpr uint64_t kMiB = 1024 * 1024;
+    return absl::ResourceExhaustedError(absl::StrCat("--out_dir=", out_dir, ": ", free_bytes / kMiB, " MiB free, ",
+                                                     what, " need about ", (bytes + kMiB - 1) / kMiB, " MiB"));
   }
   return absl::OkStatus();
 }

@@ -78,8 +78,17 @@ absl::StatusOr<std::vector<StateDict>> TrainIndependentMembers(
     }
     Trainer trainer(net, member_data ? own_data : *context.data,
                     context.TrainerOptionsFor(m, member_seed, absl::StrCat("member ", m + 1, "/", count)));
-    ENS_RETURN_IF_ERROR(trainer.Run(*schedule, epochs, {}, "train"));
+    absl::Status trained = trainer.Run(*schedule, epochs, {}, "train");
+    if (context.skip_diverged_members && IsDivergence(trained)) {
+      if (context.progress) context.progress->Message(absl::StrCat("skipped (--on_divergence=skip_member): ",
+                                                                   trained.message()));
+      continue;
+    }
+    ENS_RETURN_IF_ERROR(trained);
     members.push_back(CaptureState(*net));
+  }
+  if (members.empty()) {
+    return absl::InternalError(absl::StrCat("training diverged: all ", count, " members; lower --lr"));
   }
   return members;
 }

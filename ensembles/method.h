@@ -45,6 +45,10 @@ struct TrainContext {
   ProgressReporter* progress = nullptr;
   std::vector<EpochRecord>* history = nullptr;
   Checkpointer* checkpointer = nullptr;  // resumable runs (the driver's)
+  // --on_divergence=skip_member: methods of independent members drop a
+  // member whose loss turns non-finite (the others still train); otherwise
+  // divergence stops the job.
+  bool skip_diverged_members = false;
 
   int64_t iterations_per_epoch() const;
   // A new network initialised from `seed`, on the device.
@@ -98,7 +102,8 @@ class CollectAtIterations : public TrainerCallback {
 // Trains independent networks (fresh init and data order per member) and
 // keeps their final weights: the deep ensemble and its relatives.
 // `member_data`, if given, supplies member m's own training data (bagging's
-// bootstrap samples) from the member's seed.
+// bootstrap samples) from the member's seed. Honours
+// context.skip_diverged_members (an error only if every member diverges).
 using MemberData = std::function<absl::StatusOr<Dataset>(int64_t member, uint64_t member_seed)>;
 absl::StatusOr<std::vector<StateDict>> TrainIndependentMembers(
     const TrainContext& context, int64_t count, int64_t epochs,

@@ -101,5 +101,13 @@ if [ ! -w "$tmp/locked" ]; then  # (root can write anyway)
   expect_error 2 "locked" "${run[@]}" --out_dir="$tmp/locked/run"
 fi
 
+# Divergence: one line naming member, epoch and iteration; exit 1; no results.
+expect_error 1 "training diverged: member 1/2 (train) epoch 1 iteration 2 has loss nan" "${run[@]}" \
+  --method=deep_ensemble --members=2 --lr=1e30 --out_dir="$tmp/diverged"
+[ -e "$tmp/diverged/results.json" ] && fail "a diverged run left results.json"
+expect_error 1 "training diverged: all 2 members" "${run[@]}" --method=deep_ensemble --members=2 --lr=1e30 \
+  --on_divergence=skip_member --out_dir="$tmp/diverged_skip"
+expect_error 2 "--on_divergence='skip' must be fail or skip_member" "${run[@]}" --on_divergence=skip
+
 if [ "$failures" -ne 0 ]; then echo "$failures failure(s)"; exit 1; fi
 echo "all resume checks passed"
