@@ -19,6 +19,7 @@ packages=(
   libopenblas0-pthread     # a fast BLAS for LibTorch's Linear layers
   dataset-fashion-mnist    # the default dataset, in /usr/share/datasets/fashion-mnist
   python3                  # the tests check results.json and .npy files with it
+  gnuplot-nox              # the report tool's plots (PNG, SVG)
 )
 
 if [ "$(id -u)" = 0 ]; then

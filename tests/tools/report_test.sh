@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The report tool on real driver runs: two seeds of one setting are averaged
+# (mean and sample standard deviation, recomputed here from results.json),
+# Markdown, CSV and the gnuplot figures (PNG, SVG) are written, and bad
+# input is a one-line error.
+set -uo pipefail
+root="$TEST_SRCDIR/$TEST_WORKSPACE"
+driver="$root/driver/driver"
+report="$root/tools/report/report"
+tmp="$TEST_TMPDIR"
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+common=(--dataset=synthetic --dataset_args=train=600,test=300 --model=mlp --threads=1 --epochs=2)
+for seed in 1 2; do
+  "$driver" "${common[@]}" --method=deep_ensemble --members=3 --seed=$seed --out_dir="$tmp/de_$seed" \
+    >/dev/null 2>&1 || fail "deep_ensemble seed $seed failed"
+done
+"$driver" "${common[@]}" --method=single --seed=1 --out_dir="$tmp/single" >/dev/null 2>&1 || fail "single failed"
+
+"$report" --out_dir="$tmp/report" --sizes=1,3 "$tmp/de_1" "$tmp/de_2" "$tmp/single" >"$tmp/stdout" 2>"$tmp/stderr" \
+  || fail "report failed: $(cat "$tmp/stderr")"
+cmp -s "$tmp/stdout" "$tmp/report/report.md" || fail "stdout differs from report.md"
+python3 - "$tmp" <<'PY' || fail "report numbers"
+import csv, json, statistics, sys
+tmp = sys.argv[1]
+runs = [json.load(open(f"{tmp}/de_{s}/results.json")) for s in (1, 2)]
+rows = {(r["method"], int(r["size"])): r for r in csv.DictReader(open(f"{tmp}/report/report.csv"))}
+assert set(rows) == {("deep_ensemble", 1), ("deep_ensemble", 3), ("single", 1)}, rows.keys()
+for size in (1, 3):
+    row = rows[("deep_ensemble", size)]
+    assert row["seeds"] == "2", row
+    for metric in ("error", "nll", "cnll", "brier", "ece"):
+        values = [r["metrics"][size - 1][metric] for r in runs]
+        for stat, expected in (("mean", statistics.mean(values)), ("sd", statistics.stdev(values))):
+            got = float(row[f"{metric}_{stat}"])
+            assert abs(got - expected) <= 1e-5 * max(1.0, abs(expected)), (metric, stat, got, expected)
+assert rows[("single", 1)]["seeds"] == "1" and rows[("single", 1)]["error_sd"] == "0"
+md = open(f"{tmp}/report/report.md").read()
+assert "| deep_ensemble | mlp | synthetic | 2 | 1 | 2 | " in md and " ± " in md, md
+PY
+for figure in metrics_vs_size training; do
+  head -c 8 "$tmp/report/$figure.png" | od -An -tx1 | grep -q "89 50 4e 47 0d 0a 1a 0a" || fail "$figure.png is not a PNG"
+  grep -q "<svg" "$tmp/report/$figure.svg" || fail "$figure.svg is not an SVG"
+done
+[ -s "$tmp/report/plots.gp" ] || fail "plots.gp missing"
+
+# expect_error SUBSTRING ARGS...: exit 2, one stderr line holding SUBSTRING.
+expect_error() {
+  local needle=$1; shift
+  "$report" "$@" >/dev/null 2>"$tmp/err"
+  local rc=$?
+  [ "$rc" = 2 ] || fail "report $* exited $rc"
+  [ "$(wc -l <"$tmp/err")" = 1 ] || fail "report $* printed $(wc -l <"$tmp/err") lines"
+  grep -qF -- "$needle" "$tmp/err" || fail "report $*: '$needle' not in: $(cat "$tmp/err")"
+}
+expect_error "$tmp/nothing/results.json: cannot open" "$tmp/nothing"
+expect_error "are the same setting with seed 1" "$tmp/de_1" "$tmp/de_1"
+expect_error "--sizes: '0' is not a positive integer" --sizes=0 "$tmp/de_1"
+expect_error "--gnuplot=/nonexistent/gnuplot not found" --out_dir="$tmp/r2" --gnuplot=/nonexistent/gnuplot "$tmp/de_1"
+expect_error "no results directories given"
+echo '{"config": {}}' >"$tmp/bad.json"
+expect_error "$tmp/bad.json: not a results.json of the driver" "$tmp/bad.json"
+
+if [ "$failures" -ne 0 ]; then echo "$failures failure(s)"; exit 1; fi
+echo "all report checks passed"

@@ -1,0 +1,76 @@
+// report: compares finished runs in the layout of the reference tables.
+//
+//   bazel run //:report -- runs/fmnist/*                      # Markdown on stdout
+//   bazel run //:report -- --out_dir=report --sizes=1,5,10,30 runs/a runs/b
+//
+// With --out_dir: report.md, report.csv and (unless --plots=false) the
+// gnuplot figures metrics_vs_size.{png,svg} and training.{png,svg}.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <gflags/gflags.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "core/atomic_file.h"
+#include "core/user_path.h"
+#include "tools/report/plots.h"
+#include "tools/report/run_set.h"
+#include "tools/report/tables.h"
+
+DEFINE_string(out_dir, "", "where to write report.md, report.csv and the plots (empty: Markdown to stdout only)");
+DEFINE_string(sizes, "", "ensemble sizes to tabulate, e.g. 1,5,10,30 (empty: every size); plots use every size");
+DEFINE_bool(plots, true, "draw the figures with gnuplot (needs --out_dir)");
+DEFINE_string(gnuplot, "gnuplot", "the gnuplot executable");
+
+namespace {
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "error: %s\n", message.c_str());
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gflags::SetUsageMessage("report [--out_dir=DIR] [--sizes=1,5,10] RESULTS_DIR...: the reference-table comparison");
+  gflags::ParseCommandLineFlags(&argc, &argv, /*remove_flags=*/true);
+  if (argc < 2) return Fail("no results directories given (report [flags] RESULTS_DIR...)");
+  std::vector<int64_t> sizes;
+  for (absl::string_view part : absl::StrSplit(FLAGS_sizes, ',', absl::SkipWhitespace())) {
+    int64_t size = 0;
+    if (!absl::SimpleAtoi(part, &size) || size < 1) {
+      return Fail(absl::StrCat("--sizes: '", part, "' is not a positive integer"));
+    }
+    sizes.push_back(size);
+  }
+  std::vector<ens::report::Run> runs;
+  for (int i = 1; i < argc; ++i) {
+    auto run = ens::report::ReadRun(ens::UserPath(argv[i]));
+    if (!run.ok()) return Fail(std::string(run.status().message()));
+    runs.push_back(std::move(*run));
+  }
+  auto groups = ens::report::GroupBySetting(std::move(runs));
+  if (!groups.ok()) return Fail(std::string(groups.status().message()));
+  const std::string markdown = ens::report::MarkdownTable(*groups, sizes);
+  std::printf("%s", markdown.c_str());
+  if (FLAGS_out_dir.empty()) {
+    if (!gflags::GetCommandLineFlagInfoOrDie("plots").is_default && FLAGS_plots) return Fail("--plots needs --out_dir");
+    return 0;
+  }
+  const std::string dir = ens::UserPath(FLAGS_out_dir);
+  for (const absl::Status& status :
+       {ens::MakeDirectories(dir), ens::WriteFileAtomically(dir + "/report.md", markdown),
+        ens::WriteFileAtomically(dir + "/report.csv", ens::report::CsvTable(*groups, sizes))}) {
+    if (!status.ok()) return Fail(std::string(status.message()));
+  }
+  if (FLAGS_plots) {
+    const absl::Status drawn = ens::report::DrawPlots(*groups, dir, FLAGS_gnuplot);
+    if (!drawn.ok()) return Fail(std::string(drawn.message()));
+  }
+  std::fprintf(stderr, "report: %s/report.md, report.csv%s\n", dir.c_str(),
+               FLAGS_plots ? ", metrics_vs_size.{png,svg}, training.{png,svg}" : "");
+  return 0;
+}

@@ -1,0 +1,152 @@
+#include "tools/report/run_set.h"
+
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+namespace ens::report {
+namespace {
+
+std::optional<double> Number(const nlohmann::json& object, const char* key) {
+  if (!object.contains(key) || !object.at(key).is_number()) return std::nullopt;
+  return object.at(key).get<double>();
+}
+
+// Flags that do not change what a run computes, or that differ per seed.
+const std::set<std::string>& RunLocalKeys() {
+  static const auto* keys = new std::set<std::string>{
+      "seed", "command_line", "threads", "device", "eval_sizes", "eval_batch_size", "dee_reference", "out_dir"};
+  return *keys;
+}
+
+void Accumulate(const std::optional<double>& value, std::vector<double>& values) {
+  if (value) values.push_back(*value);
+}
+
+Stat StatOf(const std::vector<double>& values) {
+  Stat stat;
+  stat.count = static_cast<int>(values.size());
+  if (values.empty()) return stat;
+  for (double v : values) stat.mean += v;
+  stat.mean /= values.size();
+  if (values.size() > 1) {
+    double squares = 0;
+    for (double v : values) squares += (v - stat.mean) * (v - stat.mean);
+    stat.spread = std::sqrt(squares / (values.size() - 1));
+  }
+  return stat;
+}
+
+// "weights_from=runs/x/single,scale=2" -> "weights_from=single,scale=2": runs
+// named by their folder, as in the tables of docs/RESULTS.md.
+std::string ShortArgs(const std::string& args) {
+  std::vector<std::string> parts;
+  for (absl::string_view part : absl::StrSplit(args, ',')) {
+    const size_t eq = part.find('=');
+    const absl::string_view key = part.substr(0, eq == absl::string_view::npos ? part.size() : eq);
+    if (eq != absl::string_view::npos && absl::EndsWith(key, "_from")) {
+      absl::string_view value = absl::StripSuffix(part.substr(eq + 1), "/");
+      const size_t slash = value.rfind('/');
+      if (slash != absl::string_view::npos) value = value.substr(slash + 1);
+      parts.push_back(absl::StrCat(key, "=", value));
+    } else {
+      parts.emplace_back(part);
+    }
+  }
+  return absl::StrJoin(parts, ",");
+}
+
+}  // namespace
+
+absl::StatusOr<Run> ReadRun(const std::string& dir) {
+  const std::string path = absl::EndsWith(dir, ".json") ? dir : absl::StrCat(dir, "/results.json");
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open (not a finished run?)"));
+  Run run;
+  run.dir = dir;
+  try {
+    const nlohmann::json results = nlohmann::json::parse(in);
+    run.config = results.at("config");
+    run.seed = run.config.at("seed").get<uint64_t>();
+    for (const auto& m : results.at("metrics")) {
+      SizeRow row;
+      row.size = m.at("size").get<int64_t>();
+      row.error = Number(m, "error");
+      row.nll = Number(m, "nll");
+      row.cnll = Number(m, "cnll");
+      row.brier = Number(m, "brier");
+      row.ece = Number(m, "ece");
+      row.dee = Number(m, "dee");
+      if (row.size < 1) return absl::DataLossError(absl::StrCat(path, ": metrics with size ", row.size));
+      run.metrics.push_back(row);
+    }
+    for (const auto& e : results.value("history", nlohmann::json::array())) {
+      run.history.push_back({e.at("member").get<int64_t>(), e.at("phase").get<std::string>(),
+                             e.at("epoch").get<int64_t>(), e.at("lr").get<double>(), Number(e, "loss")});
+    }
+    run.train_seconds = results.value("train_seconds", 0.0);
+  } catch (const nlohmann::json::exception& e) {
+    return absl::DataLossError(absl::StrCat(path, ": not a results.json of the driver: ", e.what()));
+  }
+  return run;
+}
+
+absl::StatusOr<std::vector<RunGroup>> GroupBySetting(std::vector<Run> runs) {
+  std::vector<RunGroup> groups;
+  std::map<std::string, size_t> index;  // setting -> group
+  for (auto& run : runs) {
+    nlohmann::json setting = run.config;
+    for (const auto& key : RunLocalKeys()) setting.erase(key);
+    const std::string key = setting.dump();
+    auto [it, inserted] = index.emplace(key, groups.size());
+    if (inserted) {
+      RunGroup group;
+      const auto& c = run.config;
+      group.method = c.value("method", "?");
+      const std::string args = c.value("method_args", "");
+      group.label = args.empty() ? group.method : absl::StrCat(group.method, " (", ShortArgs(args), ")");
+      group.model = c.value("model", "?");
+      group.dataset = c.value("dataset", "?");
+      group.epochs = c.value("epochs", int64_t{0});
+      groups.push_back(std::move(group));
+    }
+    RunGroup& group = groups[it->second];
+    for (const auto& other : group.runs) {
+      if (other.seed == run.seed) {
+        return absl::InvalidArgumentError(absl::StrCat(run.dir, " and ", other.dir, " are the same setting with seed ",
+                                                       run.seed, " (the same run twice?)"));
+      }
+    }
+    group.runs.push_back(std::move(run));
+  }
+  return groups;
+}
+
+std::vector<SizeSummary> Summarize(const RunGroup& group) {
+  std::map<int64_t, std::array<std::vector<double>, 6>> values;  // size -> error, nll, cnll, brier, ece, dee
+  for (const auto& run : group.runs) {
+    for (const auto& row : run.metrics) {
+      auto& v = values[row.size];
+      Accumulate(row.error, v[0]);
+      Accumulate(row.nll, v[1]);
+      Accumulate(row.cnll, v[2]);
+      Accumulate(row.brier, v[3]);
+      Accumulate(row.ece, v[4]);
+      Accumulate(row.dee, v[5]);
+    }
+  }
+  std::vector<SizeSummary> summaries;
+  for (const auto& [size, v] : values) {
+    summaries.push_back({size, StatOf(v[0]), StatOf(v[1]), StatOf(v[2]), StatOf(v[3]), StatOf(v[4]), StatOf(v[5])});
+  }
+  return summaries;
+}
+
+}  // namespace ens::report

@@ -1,0 +1,71 @@
+// The runs a report compares: results.json of each results directory, grouped
+// by setting (every part of the config but the seed and run-local flags), and
+// each group summarised per ensemble size over its seeds.
+#ifndef ENSEMBLES_TOOLS_REPORT_RUN_SET_H_
+#define ENSEMBLES_TOOLS_REPORT_RUN_SET_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/status/statusor.h"
+
+namespace ens::report {
+
+struct SizeRow {
+  int64_t size = 0;
+  // Missing (null in results.json: non-finite, or no DEE reference) = nullopt.
+  std::optional<double> error, nll, cnll, brier, ece, dee;
+};
+
+struct EpochPoint {
+  int64_t member = 0;
+  std::string phase;
+  int64_t epoch = 0;
+  double lr = 0;
+  std::optional<double> loss;
+};
+
+struct Run {
+  std::string dir;
+  nlohmann::json config;  // results.json's config
+  uint64_t seed = 0;
+  std::vector<SizeRow> metrics;
+  std::vector<EpochPoint> history;
+  double train_seconds = 0;
+};
+
+// Reads DIR/results.json (or a results.json path); errors name the file.
+absl::StatusOr<Run> ReadRun(const std::string& dir);
+
+struct RunGroup {
+  std::string label;  // method, with its --method_args
+  std::string method, model, dataset;
+  int64_t epochs = 0;
+  std::vector<Run> runs;  // one per seed
+};
+
+// Groups runs of the same setting, in order of first appearance. Two runs of
+// one setting with the same seed is an error (the same run twice).
+absl::StatusOr<std::vector<RunGroup>> GroupBySetting(std::vector<Run> runs);
+
+struct Stat {
+  int count = 0;       // runs with a value
+  double mean = 0;
+  double spread = 0;   // sample standard deviation (0 for one run)
+};
+
+struct SizeSummary {
+  int64_t size = 0;
+  Stat error, nll, cnll, brier, ece, dee;
+};
+
+// Per ensemble size present in any of the group's runs, ascending.
+std::vector<SizeSummary> Summarize(const RunGroup& group);
+
+}  // namespace ens::report
+
+#endif  // ENSEMBLES_TOOLS_REPORT_RUN_SET_H_

@@ -1,0 +1,73 @@
+#include "tools/report/tables.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace ens::report {
+namespace {
+
+bool Shown(int64_t size, const std::vector<int64_t>& sizes) {
+  return sizes.empty() || std::find(sizes.begin(), sizes.end(), size) != sizes.end();
+}
+
+std::string Cell(const Stat& stat, int decimals) {
+  if (stat.count == 0) return "-";
+  if (stat.count == 1) return absl::StrFormat("%.*f", decimals, stat.mean);
+  return absl::StrFormat("%.*f ± %.*f", decimals, stat.mean, decimals, stat.spread);
+}
+
+std::string CsvNumber(const Stat& stat, double value) { return stat.count == 0 ? "" : absl::StrFormat("%.6g", value); }
+
+std::string CsvText(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+}  // namespace
+
+std::string MarkdownTable(const std::vector<RunGroup>& groups, const std::vector<int64_t>& sizes) {
+  std::string out =
+      "| method | model | dataset | epochs | size | seeds | error % | NLL | cNLL | Brier | ECE | DEE |\n"
+      "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const auto& group : groups) {
+    bool first = true;
+    for (const auto& s : Summarize(group)) {
+      if (!Shown(s.size, sizes)) continue;
+      const std::string head =
+          first ? absl::StrCat(group.label, " | ", group.model, " | ", group.dataset, " | ", group.epochs)
+                : " |  |  | ";
+      absl::StrAppend(&out, "| ", head, " | ", s.size, " | ", s.error.count, " | ", Cell(s.error, 2), " | ",
+                      Cell(s.nll, 4), " | ", Cell(s.cnll, 4), " | ", Cell(s.brier, 4), " | ", Cell(s.ece, 4), " | ",
+                      Cell(s.dee, 2), " |\n");
+      first = false;
+    }
+  }
+  return out;
+}
+
+std::string CsvTable(const std::vector<RunGroup>& groups, const std::vector<int64_t>& sizes) {
+  std::string out =
+      "method,label,model,dataset,epochs,size,seeds,error_mean,error_sd,nll_mean,nll_sd,cnll_mean,cnll_sd,"
+      "brier_mean,brier_sd,ece_mean,ece_sd,dee_mean,dee_sd\n";
+  for (const auto& group : groups) {
+    for (const auto& s : Summarize(group)) {
+      if (!Shown(s.size, sizes)) continue;
+      std::vector<std::string> cells = {CsvText(group.method), CsvText(group.label), CsvText(group.model),
+                                        CsvText(group.dataset), absl::StrCat(group.epochs), absl::StrCat(s.size),
+                                        absl::StrCat(s.error.count)};
+      for (const Stat* stat : {&s.error, &s.nll, &s.cnll, &s.brier, &s.ece, &s.dee}) {
+        cells.push_back(CsvNumber(*stat, stat->mean));
+        cells.push_back(CsvNumber(*stat, stat->spread));
+      }
+      absl::StrAppend(&out, absl::StrJoin(cells, ","), "\n");
+    }
+  }
+  return out;
+}
+
+}  // namespace ens::report

@@ -1,0 +1,22 @@
+// The comparison in the layout of the reference tables: methods x ensemble
+// sizes, error / NLL / calibrated NLL / Brier / ECE / DEE, mean (+- sample
+// standard deviation where several seeds share a setting).
+#ifndef ENSEMBLES_TOOLS_REPORT_TABLES_H_
+#define ENSEMBLES_TOOLS_REPORT_TABLES_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tools/report/run_set.h"
+
+namespace ens::report {
+
+// `sizes`: the ensemble sizes to show (empty: every size of each group).
+std::string MarkdownTable(const std::vector<RunGroup>& groups, const std::vector<int64_t>& sizes);
+// One row per group and size, every statistic in its own column.
+std::string CsvTable(const std::vector<RunGroup>& groups, const std::vector<int64_t>& sizes);
+
+}  // namespace ens::report
+
+#endif  // ENSEMBLES_TOOLS_REPORT_TABLES_H_
