@@ -243,6 +243,18 @@ absl::Status DescribeModel(const RunConfig& config, const std::string& input_sha
 absl::Status RunTraining(const RunConfig& config) {
   ENS_RETURN_IF_ERROR(CheckCommonFlags(config));
   ENS_ASSIGN_OR_RETURN(Components components, ResolveComponents(config));
+  if (config.dry_run) {
+    if (config.device != "cpu" && config.device != "cuda" && config.device != "auto") {
+      return ResolveDevice(config.device).status();
+    }
+    if (!config.eval_sizes.empty()) {
+      ENS_RETURN_IF_ERROR(ParseEvalSizes(config.eval_sizes, std::numeric_limits<int64_t>::max()).status());
+    }
+    std::printf("ok: method %s, model %s, dataset %s, %lld members, %lld epochs, device %s (not run: --dry_run)\n",
+                config.method.c_str(), config.model.c_str(), config.dataset.c_str(),
+                static_cast<long long>(config.members), static_cast<long long>(config.epochs), config.device.c_str());
+    return absl::OkStatus();
+  }
   ENS_ASSIGN_OR_RETURN(const torch::Device device, ResolveDevice(config.device));
   ENS_ASSIGN_OR_RETURN(auto dee_reference, DeeReferenceOf(config));
   // The form of --eval_sizes is checked now; the bound once the ensemble exists.

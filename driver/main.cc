@@ -7,11 +7,14 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <string>
+#include <vector>
 
 #include <gflags/gflags.h>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -46,6 +49,8 @@ DEFINE_bool(resume, false, "continue the run interrupted in --out_dir from its l
 DEFINE_bool(overwrite, false, "replace the finished or interrupted run in --out_dir");
 DEFINE_string(on_divergence, "fail", "a non-finite training loss: fail (stop the job) or skip_member (drop that "
               "member of a method of independent members: deep_ensemble, bagging, singlecycle)");
+DEFINE_bool(dry_run, false, "check every flag, component and parameter (e.g. of a flagfile), print the plan, "
+            "and exit without loading data or training");
 DEFINE_string(plugins, "", "comma-separated plugin libraries (.so) to load before names are resolved");
 DEFINE_bool(print_lr, false, "print the schedule (--schedule, --epochs, --iters_per_epoch) as CSV and exit");
 DEFINE_int64(iters_per_epoch, 0, "iterations per epoch for --print_lr (0: from the dataset and --batch_size)");
@@ -89,6 +94,7 @@ ens::RunConfig ConfigFromFlags(int argc, char** argv) {
   c.resume = FLAGS_resume;
   c.overwrite = FLAGS_overwrite;
   c.on_divergence = FLAGS_on_divergence;
+  c.dry_run = FLAGS_dry_run;
   c.eval_sizes = FLAGS_eval_sizes;
   c.eval_batch_size = FLAGS_eval_batch_size;
   c.cnll_splits = FLAGS_cnll_splits;
@@ -102,6 +108,17 @@ ens::RunConfig ConfigFromFlags(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   gflags::SetUsageMessage("trains and evaluates ensembles of neural networks; --list shows the components");
+  // --flagfile paths as the user typed them (bazel run starts us elsewhere).
+  std::vector<std::string> args(argv, argv + argc);
+  for (auto& arg : args) {
+    for (const char* prefix : {"--flagfile=", "-flagfile="}) {
+      if (absl::StartsWith(arg, prefix)) arg = absl::StrCat(prefix, ens::UserPath(arg.substr(std::strlen(prefix))));
+    }
+  }
+  std::vector<char*> arg_pointers;
+  for (auto& arg : args) arg_pointers.push_back(arg.data());
+  arg_pointers.push_back(nullptr);
+  argv = arg_pointers.data();
   const int original_argc = argc;
   char** original_argv = argv;
   ens::RunConfig config = [&] {
