@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Training throughput of our driver next to a plain PyTorch loop in Python
+# (benchmarks/pytorch_baseline.py: same network, optimiser, batch size, data
+# in memory), one epoch each on the same Fashion-MNIST images, one after the
+# other on this machine. Ends with `ratio: X.XX` (ours / PyTorch).
+#
+#   benchmarks/compare_pytorch.sh [MODEL] [DRIVER] [IMAGES] [THREADS] [DEVICE] [PYTHON]
+#
+# MODEL lenet (default) or preresnet20; DRIVER bazel-bin/driver/driver;
+# IMAGES 60000 (the whole training file); THREADS every core; DEVICE cpu or
+# cuda; PYTHON the interpreter with torch (Debian's /usr/bin/python3 here;
+# the GPU host's python there).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+model=${1:-lenet}
+driver=${2:-bazel-bin/driver/driver}
+images=${3:-60000}
+threads=${4:-$(nproc)}
+device=${5:-cpu}
+python=${6:-/usr/bin/python3}
+data=${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+"$driver" --method=single --epochs=1 --model="$model" --dataset=fashion_mnist \
+  --dataset_args=dir="$data",val_size=0,train_limit="$images" --batch_size=128 --lr=0.05 --momentum=0.9 \
+  --weight_decay=5e-4 --threads="$threads" --device="$device" --eval_sizes=1 --out_dir="$out/ours" \
+  >/dev/null 2>"$out/ours.log" || { echo "error: our driver failed: $(tail -1 "$out/ours.log")" >&2; exit 1; }
+ours=$("$python" -c "import json, sys; print(json.load(open(sys.argv[1]))['history'][0]['images_per_sec'])" \
+  "$out/ours/results.json")
+theirs_line=$("$python" "$here/pytorch_baseline.py" --model="$model" --data="$data" --images="$images" \
+  --threads="$threads" --device="$device")
+theirs=$(echo "$theirs_line" | sed -n 's/^pytorch: \([0-9.]*\) img\/s.*/\1/p')
+[ -n "$theirs" ] || { echo "error: the PyTorch baseline printed: $theirs_line" >&2; exit 1; }
+printf 'model %s, %s images, batch 128, threads %s, device %s\n' "$model" "$images" "$threads" "$device"
+printf 'ours:    %.1f img/s\n' "$ours"
+echo "$theirs_line"
+"$python" -c "import sys; print('ratio: %.2f' % (float(sys.argv[1]) / float(sys.argv[2])))" "$ours" "$theirs"

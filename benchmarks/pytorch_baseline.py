@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""The plain PyTorch training loop our driver is compared with.
+
+Trains `lenet` (PyTorch's MNIST-example CNN, as models/lenet.cc) or
+`preresnet20` (as models/preresnet.cc) on Fashion-MNIST for one epoch:
+the whole uint8 training split held in memory, a random permutation, batches
+normalised on the fly, SGD with momentum and weight decay, cross-entropy,
+exactly the work of our Trainer per iteration. Prints the throughput as
+    pytorch: <images/s> img/s (<N> images, <s> s, threads <T>)
+
+    /usr/bin/python3 benchmarks/pytorch_baseline.py --model=lenet --threads=2
+"""
+import argparse
+import gzip
+import os
+import struct
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def read_idx(path):
+    with gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb") as f:
+        data = f.read()
+    magic, = struct.unpack(">I", data[:4])
+    dims = magic & 0xFF
+    shape = struct.unpack(">" + "I" * dims, data[4:4 + 4 * dims])
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+class LeNet(nn.Module):
+    def __init__(self, classes=10, side=28):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, 3)
+        self.conv2 = nn.Conv2d(32, 64, 3)
+        self.dropout1 = nn.Dropout(0.25)
+        self.fc1 = nn.Linear(64 * ((side - 4) // 2) ** 2, 128)
+        self.dropout2 = nn.Dropout(0.5)
+        self.fc2 = nn.Linear(128, classes)
+
+    def forward(self, x):
+        h = F.relu(self.conv1(x))
+        h = F.relu(self.conv2(h))
+        h = self.dropout1(F.max_pool2d(h, 2)).flatten(1)
+        h = self.dropout2(F.relu(self.fc1(h)))
+        return self.fc2(h)
+
+
+class PreActBlock(nn.Module):
+    def __init__(self, cin, planes, stride):
+        super().__init__()
+        self.bn1 = nn.BatchNorm2d(cin)
+        self.conv1 = nn.Conv2d(cin, planes, 3, stride, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.shortcut = (nn.Conv2d(cin, planes, 1, stride, bias=False)
+                         if stride != 1 or cin != planes else None)
+
+    def forward(self, x):
+        residual = x if self.shortcut is None else self.shortcut(x)
+        h = self.conv1(F.relu(self.bn1(x)))
+        h = self.conv2(F.relu(self.bn2(h)))
+        return h + residual
+
+
+class PreResNet20(nn.Module):
+    def __init__(self, channels=1, classes=10):
+        super().__init__()
+        self.conv = nn.Conv2d(channels, 16, 3, 1, 1, bias=False)
+        blocks, cin = [], 16
+        for stage in range(3):
+            planes = 16 << stage
+            for b in range(3):
+                blocks.append(PreActBlock(cin, planes, 2 if stage > 0 and b == 0 else 1))
+                cin = planes
+        self.blocks = nn.Sequential(*blocks)
+        self.bn = nn.BatchNorm2d(cin)
+        self.fc = nn.Linear(cin, classes)
+
+    def forward(self, x):
+        h = self.blocks(self.conv(x))
+        h = F.adaptive_avg_pool2d(F.relu(self.bn(h)), 1).flatten(1)
+        return self.fc(h)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="lenet", choices=["lenet", "preresnet20"])
+    parser.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--batch_size", type=int, default=128)
+    parser.add_argument("--images", type=int, default=0, help="train on the first N images (0: all 60,000)")
+    parser.add_argument("--lr", type=float, default=0.05)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (data resident on the device)")
+    args = parser.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    images = torch.from_numpy(read_idx(os.path.join(args.data, "train-images-idx3-ubyte.gz")).copy())
+    labels = torch.from_numpy(read_idx(os.path.join(args.data, "train-labels-idx1-ubyte.gz")).astype(np.int64))
+    if args.images:
+        images, labels = images[:args.images], labels[:args.images]
+    images = images.unsqueeze(1)  # uint8 [N, 1, 28, 28]
+    mean, std = images.float().div(255).mean().item(), images.float().div(255).std().item()
+    device = torch.device(args.device)
+    images, labels = images.to(device), labels.to(device)
+
+    net = (LeNet() if args.model == "lenet" else PreResNet20()).to(device)
+    net.train()
+    optimizer = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=0.9, weight_decay=5e-4)
+    n = images.shape[0]
+    order = torch.randperm(n).to(device)
+    start = time.perf_counter()
+    seen = 0
+    for begin in range(0, n - 1, args.batch_size):
+        index = order[begin:begin + args.batch_size]
+        x = images.index_select(0, index).float().mul_(1 / 255).sub_(mean).div_(std)
+        y = labels.index_select(0, index)
+        optimizer.zero_grad()
+        logits = net(x)
+        loss = F.cross_entropy(logits, y)
+        loss.backward()
+        optimizer.step()
+        loss.item()
+        seen += index.numel()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    seconds = time.perf_counter() - start
+    print("pytorch: %.1f img/s (%d images, %.1f s, threads %d)" % (seen / seconds, seen, seconds, args.threads))
+
+
+if __name__ == "__main__":
+    main()
