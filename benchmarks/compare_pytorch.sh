@@ -9,7 +9,8 @@
 # MODEL lenet (default) or preresnet20; DRIVER bazel-bin/driver/driver;
 # IMAGES 60000 (the whole training file); THREADS every core; DEVICE cpu or
 # cuda; PYTHON the interpreter with torch (Debian's /usr/bin/python3 here;
-# the GPU host's python there).
+# the GPU host's python there). DATA=random32 trains both on random 3x32x32
+# images (CIFAR's shape; IMAGES default 50000) instead of Fashion-MNIST.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 model=${1:-lenet}
@@ -18,12 +19,17 @@ images=${3:-60000}
 threads=${4:-$(nproc)}
 device=${5:-cpu}
 python=${6:-/usr/bin/python3}
-data=${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}
+data=${DATA:-${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}}
+if [ "$data" = random32 ]; then
+  images=${3:-50000}
+  dataset=(--dataset=synthetic --dataset_args=size=32,channels=3,classes=10,noise=0.3,train="$images",test=1000)
+else
+  dataset=(--dataset=fashion_mnist --dataset_args=dir="$data",val_size=0,train_limit="$images")
+fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-"$driver" --method=single --epochs=1 --model="$model" --dataset=fashion_mnist \
-  --dataset_args=dir="$data",val_size=0,train_limit="$images" --batch_size=128 --lr=0.05 --momentum=0.9 \
+"$driver" --method=single --epochs=1 --model="$model" "${dataset[@]}" --batch_size=128 --lr=0.05 --momentum=0.9 \
   --weight_decay=5e-4 --threads="$threads" --device="$device" --eval_sizes=1 --out_dir="$out/ours" \
   >/dev/null 2>"$out/ours.log" || { echo "error: our driver failed: $(tail -1 "$out/ours.log")" >&2; exit 1; }
 ours=$("$python" -c "import json, sys; print(json.load(open(sys.argv[1]))['history'][0]['images_per_sec'])" \

@@ -32,9 +32,9 @@ def read_idx(path):
 
 
 class LeNet(nn.Module):
-    def __init__(self, classes=10, side=28):
+    def __init__(self, channels=1, side=28, classes=10):
         super().__init__()
-        self.conv1 = nn.Conv2d(1, 32, 3)
+        self.conv1 = nn.Conv2d(channels, 32, 3)
         self.conv2 = nn.Conv2d(32, 64, 3)
         self.dropout1 = nn.Dropout(0.25)
         self.fc1 = nn.Linear(64 * ((side - 4) // 2) ** 2, 128)
@@ -89,10 +89,12 @@ class PreResNet20(nn.Module):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="lenet", choices=["lenet", "preresnet20"])
-    parser.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    parser.add_argument("--data", default="/usr/share/datasets/fashion-mnist",
+                        help="Fashion-MNIST folder, or 'random32': random 3x32x32 images (CIFAR's shape)")
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--batch_size", type=int, default=128)
-    parser.add_argument("--images", type=int, default=0, help="train on the first N images (0: all 60,000)")
+    parser.add_argument("--images", type=int, default=0,
+                        help="train on the first N images (0: all 60,000; random32: 50,000)")
     parser.add_argument("--lr", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu", help="cpu or cuda (data resident on the device)")
@@ -100,16 +102,22 @@ def main():
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    images = torch.from_numpy(read_idx(os.path.join(args.data, "train-images-idx3-ubyte.gz")).copy())
-    labels = torch.from_numpy(read_idx(os.path.join(args.data, "train-labels-idx1-ubyte.gz")).astype(np.int64))
-    if args.images:
-        images, labels = images[:args.images], labels[:args.images]
-    images = images.unsqueeze(1)  # uint8 [N, 1, 28, 28]
+    if args.data == "random32":
+        n = args.images or 50000
+        images = torch.randint(0, 256, (n, 3, 32, 32), dtype=torch.uint8)
+        labels = torch.randint(0, 10, (n,))
+    else:
+        images = torch.from_numpy(read_idx(os.path.join(args.data, "train-images-idx3-ubyte.gz")).copy())
+        labels = torch.from_numpy(read_idx(os.path.join(args.data, "train-labels-idx1-ubyte.gz")).astype(np.int64))
+        if args.images:
+            images, labels = images[:args.images], labels[:args.images]
+        images = images.unsqueeze(1)  # uint8 [N, 1, 28, 28]
     mean, std = images.float().div(255).mean().item(), images.float().div(255).std().item()
     device = torch.device(args.device)
     images, labels = images.to(device), labels.to(device)
 
-    net = (LeNet() if args.model == "lenet" else PreResNet20()).to(device)
+    channels, side = images.shape[1], images.shape[2]
+    net = (LeNet(channels, side) if args.model == "lenet" else PreResNet20(channels)).to(device)
     net.train()
     optimizer = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=0.9, weight_decay=5e-4)
     n = images.shape[0]
