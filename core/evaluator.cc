@@ -69,7 +69,7 @@ absl::StatusOr<std::vector<SizeMetrics>> EvaluateEnsemble(const Ensemble& ensemb
   const int64_t last = options.sizes.empty() ? 0 : options.sizes.back();
   for (int64_t i = 0; i < last; ++i) {
     ENS_RETURN_IF_ERROR(ensemble.PrepareMember(i, net));
-    if (ensemble.NeedsBatchNormUpdate()) options.recompute_batchnorm(net);
+    if (ensemble.NeedsBatchNormUpdate()) ENS_RETURN_IF_ERROR(options.recompute_batchnorm(net));
     const torch::Tensor member = PredictLogProbs(net, test, batches, options.batch_size);
     if (!options.predictions_dir.empty()) {
       ENS_RETURN_IF_ERROR(

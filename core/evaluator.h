@@ -38,7 +38,7 @@ struct EvalOptions {
   std::vector<std::pair<double, double>> dee_reference;
   // Recomputes BatchNorm statistics from the training data; called after
   // PrepareMember for ensembles that need it (sampled weights). Required then.
-  std::function<void(Network&)> recompute_batchnorm;
+  std::function<absl::Status(Network&)> recompute_batchnorm;
 };
 
 struct SizeMetrics {

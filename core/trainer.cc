@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
+#include "datasets/image_stream.h"
 
 namespace ens {
 namespace {
@@ -30,7 +31,7 @@ Trainer::Trainer(std::shared_ptr<Network> net, const Dataset& data, TrainerOptio
       data_(data),
       options_(std::move(options)),
       batches_(data, options_.device),
-      images_(data.train.images.to(options_.device)),
+      images_(data.train.streamed() ? torch::Tensor() : data.train.images.to(options_.device)),
       labels_(data.train.labels.to(options_.device)),
       iterations_per_epoch_(IterationsPerEpoch(data.train.size(), options_.batch_size)),
       order_rng_(options_.data_seed) {
@@ -66,6 +67,9 @@ absl::Status Trainer::Run(const Schedule& schedule, int64_t epochs, const std::v
     std::iota(order.begin(), order.end(), 0);
     std::shuffle(order.begin(), order.end(), order_rng_);
     const torch::Tensor permutation = torch::tensor(order, torch::kLong).to(options_.device);
+    // A streamed split: this epoch's batches decoded ahead by worker threads.
+    std::unique_ptr<ImageStream::Reader> reader =
+        data_.train.streamed() ? data_.train.stream->Read(order, batch_size, iterations_per_epoch_) : nullptr;
     double loss_sum = 0, lr = 0;
     int64_t correct = 0, seen = 0;
     for (int64_t b = 0; b < iterations_per_epoch_; ++b) {
@@ -77,7 +81,13 @@ absl::Status Trainer::Run(const Schedule& schedule, int64_t epochs, const std::v
       const int64_t begin = b * batch_size;
       const int64_t end = std::min(begin + batch_size, n);
       const torch::Tensor index = permutation.slice(0, begin, end);
-      torch::Tensor inputs = batches_.Normalize(images_.index_select(0, index));
+      torch::Tensor raw;
+      if (reader) {
+        ENS_ASSIGN_OR_RETURN(raw, reader->Next());
+      } else {
+        raw = images_.index_select(0, index);
+      }
+      torch::Tensor inputs = batches_.Normalize(raw);
       inputs = batches_.Augment(inputs, data_.augmentation);
       const torch::Tensor targets = labels_.index_select(0, index);
 
@@ -155,7 +165,7 @@ absl::Status Trainer::Restore(const RunCheckpoint& saved, int64_t epochs, const 
   return absl::OkStatus();
 }
 
-void RecomputeBatchNorm(Network& net, const Dataset& data, const BatchMaker& batches, int64_t batch_size) {
+absl::Status RecomputeBatchNorm(Network& net, const Dataset& data, const BatchMaker& batches, int64_t batch_size) {
   std::vector<std::pair<torch::nn::BatchNorm2dImpl*, c10::optional<double>>> norms;
   for (const auto& module : net.modules(/*include_self=*/false)) {
     if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(module.get())) {
@@ -164,17 +174,32 @@ void RecomputeBatchNorm(Network& net, const Dataset& data, const BatchMaker& bat
       bn->options.momentum(c10::nullopt);  // cumulative average over the pass
     }
   }
-  if (norms.empty()) return;
+  if (norms.empty()) return absl::OkStatus();
   torch::NoGradGuard no_grad;
   net.train();
   const int64_t n = data.train.size();
-  for (int64_t begin = 0; begin < n; begin += batch_size) {
-    const int64_t end = std::min(begin + batch_size, n);
-    if (end - begin < 2) break;
-    net.forward(batches.Normalize(data.train.images.slice(0, begin, end)));
+  // Batches in order; a last batch of one example is left out.
+  const int64_t count = n / batch_size + (n % batch_size >= 2 ? 1 : 0);
+  std::unique_ptr<ImageStream::Reader> reader;
+  if (data.train.streamed()) {
+    std::vector<int64_t> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    reader = data.train.stream->Read(std::move(order), batch_size, count);
+  }
+  absl::Status status;
+  for (int64_t b = 0; b < count && status.ok(); ++b) {
+    const int64_t begin = b * batch_size, end = std::min(begin + batch_size, n);
+    absl::StatusOr<torch::Tensor> images =
+        reader ? reader->Next() : absl::StatusOr<torch::Tensor>(data.train.images.slice(0, begin, end));
+    if (images.ok()) {
+      net.forward(batches.Normalize(*images));
+    } else {
+      status = images.status();
+    }
   }
   for (auto& [bn, momentum] : norms) bn->options.momentum(momentum);
   net.eval();
+  return status;
 }
 
 }  // namespace ens

@@ -118,7 +118,8 @@ int64_t IterationsPerEpoch(int64_t examples, int64_t batch_size);
 
 // Recomputes every BatchNorm's running statistics with one pass over the
 // training data (cumulative average, as SWA's bn_update), then sets eval mode.
-void RecomputeBatchNorm(Network& net, const Dataset& data, const BatchMaker& batches, int64_t batch_size);
+// Streamed splits are read in order from their files.
+absl::Status RecomputeBatchNorm(Network& net, const Dataset& data, const BatchMaker& batches, int64_t batch_size);
 
 }  // namespace ens
 

@@ -8,8 +8,18 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
+#include "datasets/image_stream.h"
 
 namespace ens {
+
+absl::Status RequireInMemory(const Split& split, const std::string& what) {
+  if (!split.streamed()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(what, " needs the training images in memory; this dataset streams "
+                                                 "them from files (stream=true): use stream=false"));
+}
+
+int64_t Dataset::channels() const { return train.streamed() ? 3 : train.images.size(1); }
+int64_t Dataset::image_size() const { return train.streamed() ? train.stream->side() : train.images.size(2); }
 
 Registry<DatasetFactory>& DatasetRegistry() {
   static auto* registry = new Registry<DatasetFactory>("dataset", "--dataset");
@@ -32,6 +42,18 @@ absl::Status HoldOutValidation(Dataset* data, int64_t val_size, uint64_t seed) {
   const torch::Tensor index = torch::tensor(order, torch::kLong);
   const torch::Tensor val_index = index.slice(0, 0, val_size);
   const torch::Tensor train_index = index.slice(0, val_size);
+  if (data->train.streamed()) {
+    // The held-out images are decoded into memory; the rest stay streamed.
+    const std::vector<int64_t> val_rows(order.begin(), order.begin() + val_size);
+    const std::vector<int64_t> train_rows(order.begin() + val_size, order.end());
+    ENS_ASSIGN_OR_RETURN(torch::Tensor val_images, data->train.stream->DecodeRows(val_rows));
+    data->val = {val_images, data->train.labels.index_select(0, val_index)};
+    Split train;
+    train.labels = data->train.labels.index_select(0, train_index);
+    train.stream = data->train.stream->Subset(train_rows);
+    data->train = std::move(train);
+    return absl::OkStatus();
+  }
   data->val = {data->train.images.index_select(0, val_index), data->train.labels.index_select(0, val_index)};
   data->train = {data->train.images.index_select(0, train_index),
                  data->train.labels.index_select(0, train_index)};
@@ -69,6 +91,12 @@ absl::StatusOr<Dataset> MakeDataset(absl::string_view name, absl::string_view ar
   data.name = std::string(name);
   for (const Split* split : {&data.train, &data.val, &data.test}) {
     if (split->size() == 0) continue;
+    if (split->streamed()) {
+      if (split->stream->size() != split->size() || split->labels.scalar_type() != torch::kLong) {
+        return absl::InternalError(absl::StrCat("dataset '", name, "' produced a malformed stream"));
+      }
+      continue;
+    }
     if (split->images.dim() != 4 || split->images.scalar_type() != torch::kByte ||
         split->labels.scalar_type() != torch::kLong || split->images.size(0) != split->labels.size(0)) {
       return absl::InternalError(absl::StrCat("dataset '", name, "' produced malformed tensors"));
@@ -77,8 +105,16 @@ absl::StatusOr<Dataset> MakeDataset(absl::string_view name, absl::string_view ar
   if (data.train.size() == 0 || data.test.size() == 0) {
     return absl::InvalidArgumentError(absl::StrCat("dataset '", name, "' has an empty train or test split"));
   }
-  // Per-channel statistics of the training pixels, in [0, 1] units.
-  const torch::Tensor pixels = data.train.images.to(torch::kFloat).div_(255.0);
+  // Per-channel statistics of the training pixels, in [0, 1] units (of an
+  // evenly spaced sample of at most 2,000 images when streamed).
+  torch::Tensor sample = data.train.images;
+  if (data.train.streamed()) {
+    std::vector<int64_t> rows;
+    const int64_t n = data.train.size(), count = std::min<int64_t>(n, 2000);
+    for (int64_t i = 0; i < count; ++i) rows.push_back(i * n / count);
+    ENS_ASSIGN_OR_RETURN(sample, data.train.stream->DecodeRows(rows));
+  }
+  const torch::Tensor pixels = sample.to(torch::kFloat).div_(255.0);
   const torch::Tensor mean = pixels.mean({0, 2, 3});
   const torch::Tensor std = pixels.std({0, 2, 3}).clamp_min(1e-3);
   data.mean.clear();

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,11 +24,21 @@
 
 namespace ens {
 
+class ImageStream;
+
 struct Split {
-  torch::Tensor images;  // uint8 [N, C, H, W]
+  torch::Tensor images;  // uint8 [N, C, H, W]; undefined when streamed
   torch::Tensor labels;  // int64 [N]
+  // Set instead of `images` for a training split read from files while
+  // training (image_folder stream=true): see datasets/image_stream.h.
+  std::shared_ptr<const ImageStream> stream;
   int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
+  bool streamed() const { return stream != nullptr; }
 };
+
+// For code that needs every image of a split at once (bagging, boosting,
+// KFAC's factors): an error naming `what` when the split is streamed.
+absl::Status RequireInMemory(const Split& split, const std::string& what);
 
 // Training-time augmentation applied to whole batches.
 struct Augmentation {
@@ -42,8 +53,8 @@ struct Dataset {
   std::vector<double> mean, std;  // per channel, pixel values scaled to [0, 1]
   Augmentation augmentation;
 
-  int64_t channels() const { return train.images.size(1); }
-  int64_t image_size() const { return train.images.size(2); }
+  int64_t channels() const;
+  int64_t image_size() const;
 };
 
 struct DatasetContext {

@@ -15,6 +15,7 @@
 #include "core/user_path.h"
 #include "datasets/dataset.h"
 #include "datasets/image_files.h"
+#include "datasets/image_stream.h"
 
 namespace ens {
 namespace {
@@ -134,6 +135,12 @@ absl::StatusOr<Dataset> LoadImageFolder(const Params& p, const DatasetContext& c
       }
     }
     if (paths.empty()) return absl::InvalidArgumentError(absl::StrCat(*split_root, ": no .jpg / .jpeg files"));
+    if (split == &data.train && p.Bool("stream")) {
+      split->labels = torch::tensor(labels, torch::kLong);
+      split->stream = std::make_shared<ImageStream>(std::move(paths), side, static_cast<int>(p.Int("stream_workers")),
+                                                    p.Int("prefetch"));
+      continue;
+    }
     ENS_ASSIGN_OR_RETURN(*split, Decode(paths, labels, side));
   }
   ENS_RETURN_IF_ERROR(ApplyCommonDatasetParams(p, context, &data));
@@ -153,7 +160,11 @@ ParamSchema ImageFolderSchema() {
   schema.String("dir", "", "folder holding the train and test folders, one subfolder of JPEGs per class")
       .String("train", "train", "training folder under dir")
       .String("test", "val", "test folder under dir")
-      .Int("size", 64, "image side after resizing the shorter side and centre cropping").Min(8).Max(1024);
+      .Int("size", 64, "image side after resizing the shorter side and centre cropping").Min(8).Max(1024)
+      .Bool("stream", false, "read the training images from the files while training (worker threads decode the "
+            "batches ahead) instead of decoding them all into memory first")
+      .Int("stream_workers", 0, "decoding threads when streaming (0: every core)").Min(0)
+      .Int("prefetch", 16, "batches decoded ahead of the trainer when streaming").Min(1);
   AddCommonDatasetParams(schema, 0, "crop_flip");
   return schema;
 }

@@ -148,7 +148,7 @@ absl::Status EvaluateAndReport(const RunConfig& config, const std::string& out_d
   net->to(device);
   const BatchMaker batches(data, device);
   options.recompute_batchnorm = [&](Network& member) {
-    RecomputeBatchNorm(member, data, batches, config.batch_size);
+    return RecomputeBatchNorm(member, data, batches, config.batch_size);
   };
   const auto start = std::chrono::steady_clock::now();
   ENS_ASSIGN_OR_RETURN(results->metrics, EvaluateEnsemble(ensemble, *net, data.test, batches, options, progress));

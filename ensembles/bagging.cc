@@ -30,6 +30,7 @@ class BaggingMethod : public Method {
   }
 
   absl::StatusOr<std::unique_ptr<Ensemble>> Train(const TrainContext& context) override {
+    ENS_RETURN_IF_ERROR(RequireInMemory(context.data->train, "method 'bagging'"));
     auto make_schedule = [&] { return context.UserSchedule("step", "", context.epochs); };
     const int64_t n = context.data->train.size();
     auto bootstrap = [&](int64_t member, uint64_t member_seed) -> absl::StatusOr<Dataset> {

@@ -34,6 +34,7 @@ class BoostingMethod : public Method {
   }
 
   absl::StatusOr<std::unique_ptr<Ensemble>> Train(const TrainContext& context) override {
+    ENS_RETURN_IF_ERROR(RequireInMemory(context.data->train, "method 'boosting'"));
     const Split& train = context.data->train;
     const torch::Tensor labels = train.labels.cpu();
     const int64_t classes = context.data->num_classes;

@@ -276,6 +276,7 @@ class KfacLaplaceMethod : public Method {
   }
 
   absl::StatusOr<std::unique_ptr<Ensemble>> Train(const TrainContext& context) override {
+    ENS_RETURN_IF_ERROR(RequireInMemory(context.data->train, "method 'kfac_laplace'"));
     const uint64_t seed = DeriveSeed(context.seed, 0);
     ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net, TrainOrLoadOneNetwork(context, "kfac_laplace", weights_from_));
     const StateDict map = CaptureState(*net);
@@ -311,7 +312,7 @@ class KfacLaplaceMethod : public Method {
     options.sizes = {tune_samples_};
     options.seed = context.seed;
     options.recompute_batchnorm = [&](Network& member) {
-      RecomputeBatchNorm(member, *context.data, batches, context.batch_size);
+      return RecomputeBatchNorm(member, *context.data, batches, context.batch_size);
     };
     double best_scale = laplace, best_cnll = INFINITY;
     for (double factor : {1e-4, 1e-3, 1e-2, 1e-1, 1.0, 1e1}) {

@@ -81,7 +81,8 @@ class SwaMethod : public Method {
     if (kind_ == SwaKind::kSwa) {
       ENS_RETURN_IF_ERROR(LoadState(*net, trajectory.base));
       ENS_RETURN_IF_ERROR(AssignFlatParameters(*net, trajectory.mean));
-      RecomputeBatchNorm(*net, *context.data, BatchMaker(*context.data, context.device), context.batch_size);
+      ENS_RETURN_IF_ERROR(
+          RecomputeBatchNorm(*net, *context.data, BatchMaker(*context.data, context.device), context.batch_size));
       std::vector<StateDict> members;
       members.push_back(CaptureState(*net));
       return std::unique_ptr<Ensemble>(new StoredEnsemble(std::move(members)));

@@ -94,7 +94,7 @@ TEST(TrainerTest, RecomputeBatchNormMatchesDataStatistics) {
   torch::manual_seed(0);
   auto net = *MakeModel("preresnet20", "width=0.25", ModelSpec{1, 8, 4}, StandardLayers());
   const BatchMaker batches(data, torch::kCPU);
-  RecomputeBatchNorm(*net, data, batches, 1000);  // one batch: exact statistics
+  ASSERT_TRUE(RecomputeBatchNorm(*net, data, batches, 1000).ok());  // one batch: exact statistics
   auto* first = dynamic_cast<torch::nn::BatchNorm2dImpl*>(net->named_modules()["stage1_block1.bn1"].get());
   ASSERT_NE(first, nullptr);
   // bn1 of the first block sees the output of the stem convolution.

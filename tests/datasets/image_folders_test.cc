@@ -9,8 +9,12 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "core/trainer.h"
 #include "datasets/dataset.h"
 #include "datasets/image_files.h"
+#include "datasets/image_stream.h"
+#include "ensembles/method.h"
+#include "schedulers/schedule.h"
 
 namespace ens {
 namespace {
@@ -128,6 +132,103 @@ TEST(ImageFolderTest, ClassesAreTheTrainingSubfolders) {
   auto broken = MakeDataset("image_folder", "dir=" + root + ",size=24", {0});
   ASSERT_FALSE(broken.ok());
   EXPECT_THAT(std::string(broken.status().message()), HasSubstr("train/dog/broken.jpg: "));
+}
+
+// 24 training JPEGs of 3 colours (noisy so that batches differ), 6 test.
+std::string WriteStreamFolder(const std::string& name) {
+  const std::string root = ::testing::TempDir() + "/" + name;
+  const uint8_t colours[3][3] = {{200, 30, 30}, {30, 200, 30}, {30, 30, 200}};
+  const char* classes[3] = {"red", "green", "blue"};
+  for (int c = 0; c < 3; ++c) {
+    for (const char* split : {"train", "val"}) MakeDirs(root + "/" + split + "/" + classes[c]);
+    for (int i = 0; i < 8; ++i) {
+      WriteJpeg(root + "/train/" + classes[c] + "/" + std::to_string(i) + ".jpg", 20 + i, 16 + 2 * i,
+                colours[c][0] + 3 * i, colours[c][1], colours[c][2] - i);
+    }
+    for (int i = 0; i < 2; ++i) {
+      WriteJpeg(root + "/val/" + classes[c] + "/" + std::to_string(i) + ".jpg", 18, 18, colours[c][0],
+                colours[c][1] + i, colours[c][2]);
+    }
+  }
+  return root;
+}
+
+std::vector<torch::Tensor> TrainTwoEpochs(const Dataset& data) {
+  torch::manual_seed(5);
+  // With BatchNorm: RecomputeBatchNorm reads the stream too.
+  auto net = *MakeModel("preresnet20", "width=0.25", ModelSpec{data.channels(), data.image_size(), data.num_classes},
+                        StandardLayers());
+  TrainerOptions options;
+  options.batch_size = 5;
+  options.data_seed = 9;
+  Trainer trainer(net, data, options);
+  auto schedule = *MakeSchedule("constant", "", ScheduleContext{100, 4, 0.1});
+  EXPECT_TRUE(trainer.Run(*schedule, 2, {}, "train").ok());
+  EXPECT_TRUE(RecomputeBatchNorm(*net, data, BatchMaker(data, torch::kCPU), 7).ok());
+  std::vector<torch::Tensor> weights;
+  for (const auto& p : net->parameters()) weights.push_back(p.detach().clone());
+  return weights;
+}
+
+// Streaming reads the same images in the same order as decoding into
+// memory: the same training, bit for bit, and the same validation split.
+TEST(ImageStreamTest, TrainsExactlyAsFromMemory) {
+  const std::string root = WriteStreamFolder("stream_folder");
+  const std::string args = "dir=" + root + ",size=12,augment=crop_flip,val_size=4";
+  auto memory = MakeDataset("image_folder", args, {3});
+  auto streamed = MakeDataset("image_folder", args + ",stream=true,stream_workers=3,prefetch=2", {3});
+  ASSERT_TRUE(memory.ok()) << memory.status();
+  ASSERT_TRUE(streamed.ok()) << streamed.status();
+  ASSERT_TRUE(streamed->train.streamed());
+  EXPECT_FALSE(streamed->train.images.defined());
+  EXPECT_EQ(streamed->train.size(), 20);
+  EXPECT_EQ(streamed->image_size(), 12);
+  EXPECT_TRUE(torch::equal(streamed->val.images, memory->val.images));
+  EXPECT_TRUE(torch::equal(streamed->train.labels, memory->train.labels));
+  EXPECT_EQ(streamed->mean, memory->mean);  // fewer than 2,000 images: all of them
+
+  const auto a = TrainTwoEpochs(*memory), b = TrainTwoEpochs(*streamed);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << "parameter " << i;
+}
+
+TEST(ImageStreamTest, BatchesComeInOrder) {
+  const std::string root = WriteStreamFolder("stream_errors");
+  std::vector<std::string> paths;
+  for (int i = 0; i < 8; ++i) paths.push_back(root + "/train/red/" + std::to_string(i) + ".jpg");
+  const ImageStream stream(paths, 10, 4, 1);
+  const torch::Tensor all = *DecodeImages(paths, 10);
+  const std::vector<int64_t> order = {7, 6, 5, 4, 3, 2, 1, 0};
+  auto reader = stream.Read(order, 3, 3);
+  for (int64_t b = 0; b < 3; ++b) {
+    auto batch = reader->Next();
+    ASSERT_TRUE(batch.ok()) << batch.status();
+    for (int64_t i = 0; i < batch->size(0); ++i) EXPECT_TRUE(torch::equal((*batch)[i], all[order[3 * b + i]]));
+  }
+  EXPECT_FALSE(reader->Next().ok());
+
+}
+
+TEST(ImageStreamTest, TrainingOverABrokenFileNamesIt) {
+  const std::string root = WriteStreamFolder("stream_broken");
+  auto data = MakeDataset("image_folder", "dir=" + root + ",size=10,stream=true", {0});
+  ASSERT_TRUE(data.ok()) << data.status();
+  WriteText(root + "/train/green/5.jpg", "\xFF\xD8truncated");
+  auto net = *MakeModel("mlp", "", ModelSpec{3, 10, 3}, StandardLayers());
+  TrainerOptions options;
+  options.batch_size = 4;
+  Trainer trainer(net, *data, options);
+  auto schedule = *MakeSchedule("constant", "", ScheduleContext{100, 6, 0.1});
+  const absl::Status status = trainer.Run(*schedule, 1, {}, "train");
+  EXPECT_THAT(std::string(status.message()), HasSubstr("train/green/5.jpg: "));
+
+  // Methods that need every training image at once say so.
+  TrainContext context;
+  context.data = &*data;
+  auto bagging = (*MakeMethod("bagging", ""))->Train(context);
+  ASSERT_FALSE(bagging.ok());
+  EXPECT_THAT(std::string(bagging.status().message()),
+              HasSubstr("method 'bagging' needs the training images in memory; this dataset streams them"));
 }
 
 }  // namespace

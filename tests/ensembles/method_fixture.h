@@ -62,7 +62,7 @@ class MethodsTest : public ::testing::Test {
     const BatchMaker batches(data_, torch::kCPU);
     EvalOptions options;
     for (int64_t k = 1; k <= ensemble.size(); ++k) options.sizes.push_back(k);
-    options.recompute_batchnorm = [&](Network& member) { RecomputeBatchNorm(member, data_, batches, 40); };
+    options.recompute_batchnorm = [&](Network& member) { return RecomputeBatchNorm(member, data_, batches, 40); };
     auto rows = EvaluateEnsemble(ensemble, *net, split, batches, options);
     EXPECT_TRUE(rows.ok()) << rows.status();
     return rows.ok() ? *rows : std::vector<SizeMetrics>{};
