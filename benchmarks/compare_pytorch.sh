@@ -11,6 +11,7 @@
 # cuda; PYTHON the interpreter with torch (Debian's /usr/bin/python3 here;
 # the GPU host's python there). DATA=random32 trains both on random 3x32x32
 # images (CIFAR's shape; IMAGES default 50000) instead of Fashion-MNIST.
+# OURS_FLAGS adds driver flags (e.g. OURS_FLAGS=--channels_last).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 model=${1:-lenet}
@@ -30,7 +31,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
 "$driver" --method=single --epochs=1 --model="$model" "${dataset[@]}" --batch_size=128 --lr=0.05 --momentum=0.9 \
-  --weight_decay=5e-4 --threads="$threads" --device="$device" --eval_sizes=1 --out_dir="$out/ours" \
+  --weight_decay=5e-4 --threads="$threads" --device="$device" --eval_sizes=1 --out_dir="$out/ours" ${OURS_FLAGS:-} \
   >/dev/null 2>"$out/ours.log" || { echo "error: our driver failed: $(tail -1 "$out/ours.log")" >&2; exit 1; }
 ours=$("$python" -c "import json, sys; print(json.load(open(sys.argv[1]))['history'][0]['images_per_sec'])" \
   "$out/ours/results.json")
@@ -38,7 +39,7 @@ theirs_line=$("$python" "$here/pytorch_baseline.py" --model="$model" --data="$da
   --threads="$threads" --device="$device")
 theirs=$(echo "$theirs_line" | sed -n 's/^pytorch: \([0-9.]*\) img\/s.*/\1/p')
 [ -n "$theirs" ] || { echo "error: the PyTorch baseline printed: $theirs_line" >&2; exit 1; }
-printf 'model %s, %s images, batch 128, threads %s, device %s\n' "$model" "$images" "$threads" "$device"
+printf 'model %s, %s images, batch 128, threads %s, device %s %s\n' "$model" "$images" "$threads" "$device" "${OURS_FLAGS:-}"
 printf 'ours:    %.1f img/s\n' "$ours"
 echo "$theirs_line"
 "$python" -c "import sys; print('ratio: %.2f' % (float(sys.argv[1]) / float(sys.argv[2])))" "$ours" "$theirs"

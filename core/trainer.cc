@@ -30,12 +30,13 @@ Trainer::Trainer(std::shared_ptr<Network> net, const Dataset& data, TrainerOptio
     : net_(std::move(net)),
       data_(data),
       options_(std::move(options)),
-      batches_(data, options_.device),
+      batches_(data, options_.device, options_.channels_last),
       images_(data.train.streamed() ? torch::Tensor() : data.train.images.to(options_.device)),
       labels_(data.train.labels.to(options_.device)),
       iterations_per_epoch_(IterationsPerEpoch(data.train.size(), options_.batch_size)),
       order_rng_(options_.data_seed) {
   net_->to(options_.device);
+  if (options_.channels_last) ToChannelsLast(*net_);
   optimizer_ = std::make_unique<torch::optim::SGD>(
       net_->parameters(), torch::optim::SGDOptions(0.1)
                               .momentum(options_.optimizer.momentum)

@@ -74,6 +74,8 @@ struct TrainerOptions {
   // Saves every epoch and resumes runs that have a checkpoint (see
   // core/checkpoint.h); null: no checkpoints.
   Checkpointer* checkpointer = nullptr;
+  // NHWC network and batches (see ToChannelsLast).
+  bool channels_last = false;
 };
 
 class Trainer {

@@ -4,7 +4,8 @@
 
 namespace ens {
 
-BatchMaker::BatchMaker(const Dataset& data, torch::Device device) : device_(device) {
+BatchMaker::BatchMaker(const Dataset& data, torch::Device device, bool channels_last)
+    : device_(device), channels_last_(channels_last) {
   const int64_t channels = static_cast<int64_t>(data.mean.size());
   mean_ = torch::tensor(data.mean, torch::kFloat).view({1, channels, 1, 1}).to(device);
   inv_std_ = torch::tensor(data.std, torch::kFloat).reciprocal().view({1, channels, 1, 1}).to(device);
@@ -12,7 +13,7 @@ BatchMaker::BatchMaker(const Dataset& data, torch::Device device) : device_(devi
 
 torch::Tensor BatchMaker::Normalize(const torch::Tensor& images) const {
   // (x/255 - mean) / std, in two fused in-place steps.
-  return images.to(device_, torch::kFloat).mul_(1.0 / 255).sub_(mean_).mul_(inv_std_);
+  return Layout(images.to(device_, torch::kFloat).mul_(1.0 / 255).sub_(mean_).mul_(inv_std_));
 }
 
 torch::Tensor BatchMaker::Augment(const torch::Tensor& batch, const Augmentation& augmentation) const {
@@ -34,7 +35,11 @@ torch::Tensor BatchMaker::Augment(const torch::Tensor& batch, const Augmentation
     const torch::Tensor flip = torch::rand({n, 1, 1, 1}, batch.options()) < 0.5;
     out = torch::where(flip, out.flip({3}), out);
   }
-  return out;
+  return Layout(out);
+}
+
+torch::Tensor BatchMaker::Layout(torch::Tensor batch) const {
+  return channels_last_ && batch.dim() == 4 ? batch.contiguous(torch::MemoryFormat::ChannelsLast) : batch;
 }
 
 }  // namespace ens

@@ -12,7 +12,9 @@ namespace ens {
 class BatchMaker {
  public:
   // Keeps per-channel mean and std as [1, C, 1, 1] tensors on `device`.
-  BatchMaker(const Dataset& data, torch::Device device);
+  // `channels_last`: batches come out in the NHWC memory layout (for
+  // networks converted with ToChannelsLast; faster convolutions).
+  BatchMaker(const Dataset& data, torch::Device device, bool channels_last = false);
 
   // uint8 [B, C, H, W] (any device) -> normalised float on the device.
   torch::Tensor Normalize(const torch::Tensor& images) const;
@@ -24,7 +26,10 @@ class BatchMaker {
   torch::Device device() const { return device_; }
 
  private:
+  torch::Tensor Layout(torch::Tensor batch) const;
+
   torch::Device device_;
+  bool channels_last_ = false;
   torch::Tensor mean_, inv_std_;
 };
 

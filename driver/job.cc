@@ -146,7 +146,8 @@ absl::Status EvaluateAndReport(const RunConfig& config, const std::string& out_d
   ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net,
                        model_entry->factory(model_params, SpecOf(data), layers->factory()));
   net->to(device);
-  const BatchMaker batches(data, device);
+  if (config.channels_last) ToChannelsLast(*net);
+  const BatchMaker batches(data, device, config.channels_last);
   options.recompute_batchnorm = [&](Network& member) {
     return RecomputeBatchNorm(member, data, batches, config.batch_size);
   };
@@ -174,7 +175,8 @@ nlohmann::json TrainingIdentity(const RunConfig& c, const Components& components
           {"schedule", c.schedule}, {"params", params},       {"members", c.members},
           {"epochs", c.epochs},     {"batch_size", c.batch_size}, {"lr", c.lr},
           {"momentum", c.momentum}, {"nesterov", c.nesterov}, {"weight_decay", c.weight_decay},
-          {"seed", c.seed},         {"device", device.str()}, {"on_divergence", c.on_divergence}};
+          {"seed", c.seed},         {"device", device.str()}, {"on_divergence", c.on_divergence},
+          {"channels_last", c.channels_last}};
 }
 
 // The deep-ensemble curve for DEE, read before any training starts.
@@ -299,6 +301,7 @@ absl::Status RunTraining(const RunConfig& config) {
   Checkpointer checkpointer(CheckpointDir(out_dir));
   context.checkpointer = &checkpointer;
   context.skip_diverged_members = config.on_divergence == "skip_member";
+  context.channels_last = config.channels_last;
   ENS_ASSIGN_OR_RETURN(const int64_t planned, components.method->PlannedEpochs(context));
   progress.Plan(planned);
   {
@@ -334,6 +337,7 @@ absl::Status RunEvalOnly(const RunConfig& flags) {
   config.cnll_splits = flags.cnll_splits;
   config.dee_reference = flags.dee_reference;
   config.device = flags.device;
+  config.channels_last = flags.channels_last;
   config.out_dir = flags.out_dir;
   config.command_line = flags.command_line;
   ENS_RETURN_IF_ERROR(CheckCommonFlags(config));

@@ -51,6 +51,8 @@ DEFINE_string(on_divergence, "fail", "a non-finite training loss: fail (stop the
               "member of a method of independent members: deep_ensemble, bagging, singlecycle)");
 DEFINE_bool(dry_run, false, "check every flag, component and parameter (e.g. of a flagfile), print the plan, "
             "and exit without loading data or training");
+DEFINE_bool(channels_last, false, "networks and batches in the NHWC memory layout: faster convolutions "
+            "(oneDNN on CPU, cuDNN on CUDA); results differ from the default layout by rounding only");
 DEFINE_string(plugins, "", "comma-separated plugin libraries (.so) to load before names are resolved");
 DEFINE_bool(print_lr, false, "print the schedule (--schedule, --epochs, --iters_per_epoch) as CSV and exit");
 DEFINE_int64(iters_per_epoch, 0, "iterations per epoch for --print_lr (0: from the dataset and --batch_size)");
@@ -95,6 +97,7 @@ ens::RunConfig ConfigFromFlags(int argc, char** argv) {
   c.overwrite = FLAGS_overwrite;
   c.on_divergence = FLAGS_on_divergence;
   c.dry_run = FLAGS_dry_run;
+  c.channels_last = FLAGS_channels_last;
   c.eval_sizes = FLAGS_eval_sizes;
   c.eval_batch_size = FLAGS_eval_batch_size;
   c.cnll_splits = FLAGS_cnll_splits;

@@ -41,6 +41,7 @@ TrainerOptions TrainContext::TrainerOptionsFor(int64_t member, uint64_t data_see
   options.progress = progress;
   options.history = history;
   options.checkpointer = checkpointer;
+  options.channels_last = channels_last;
   return options;
 }
 

@@ -49,6 +49,7 @@ struct TrainContext {
   // member whose loss turns non-finite (the others still train); otherwise
   // divergence stops the job.
   bool skip_diverged_members = false;
+  bool channels_last = false;  // --channels_last
 
   int64_t iterations_per_epoch() const;
   // A new network initialised from `seed`, on the device.

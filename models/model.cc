@@ -53,6 +53,16 @@ absl::StatusOr<std::shared_ptr<Network>> MakeModel(absl::string_view name, absl:
   return entry->factory(params, spec, layers);
 }
 
+void ToChannelsLast(torch::nn::Module& net) {
+  torch::NoGradGuard no_grad;
+  for (auto& tensor : net.parameters()) {
+    if (tensor.dim() == 4) tensor.set_data(tensor.contiguous(torch::MemoryFormat::ChannelsLast));
+  }
+  for (auto& tensor : net.buffers()) {
+    if (tensor.dim() == 4) tensor.set_data(tensor.contiguous(torch::MemoryFormat::ChannelsLast));
+  }
+}
+
 int64_t CountParameters(const torch::nn::Module& net) {
   int64_t count = 0;
   for (const auto& p : net.parameters()) count += p.numel();

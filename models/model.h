@@ -72,6 +72,11 @@ absl::StatusOr<std::shared_ptr<Network>> MakeModel(absl::string_view name, absl:
 // Number of trainable scalars.
 int64_t CountParameters(const torch::nn::Module& net);
 
+// Puts every 4-D parameter and buffer (convolution weights) in the NHWC
+// memory layout; with channels-last inputs, oneDNN / cuDNN convolutions skip
+// their layout conversions (--channels_last). Values are unchanged.
+void ToChannelsLast(torch::nn::Module& net);
+
 // True when some Dropout module has p > 0 (what MC dropout needs).
 bool HasDropout(const torch::nn::Module& net);
 

@@ -89,6 +89,36 @@ TEST(TrainerTest, SameSeedSameWeights) {
   for (size_t i = 0; i < states[0].size(); ++i) EXPECT_TRUE(states[0][i].second.equal(states[1][i].second));
 }
 
+// --channels_last changes the memory layout, not the mathematics: one SGD
+// step gives the same weights up to rounding, kept in NHWC.
+TEST(TrainerTest, ChannelsLastTrainsTheSameUpToRounding) {
+  auto data = *MakeDataset("synthetic", "noise=0.35,train=32,test=64,size=12,channels=3", {0});
+  std::vector<std::vector<double>> losses;
+  std::vector<std::shared_ptr<Network>> nets;
+  for (bool channels_last : {false, true}) {
+    torch::manual_seed(4);
+    auto net = *MakeModel("preresnet20", "width=0.5", ModelSpec{3, 12, data.num_classes}, StandardLayers());
+    std::vector<EpochRecord> history;
+    TrainerOptions options;
+    options.batch_size = 32;
+    options.history = &history;
+    options.channels_last = channels_last;
+    Trainer trainer(net, data, options);
+    auto schedule = MakeSchedule("constant", "", ScheduleContext{1, 1, 0.05});
+    ASSERT_TRUE(trainer.Run(**schedule, 1, {}, "train").ok());
+    losses.emplace_back();
+    for (const auto& record : history) losses.back().push_back(record.loss);
+    nets.push_back(net);
+  }
+  for (size_t e = 0; e < losses[0].size(); ++e) EXPECT_NEAR(losses[0][e], losses[1][e], 1e-5) << "epoch " << e;
+  const auto a = nets[0]->named_parameters(), b = nets[1]->named_parameters();
+  for (const auto& item : a) {
+    const torch::Tensor& other = b[item.key()];
+    EXPECT_LT((item.value() - other).abs().max().item<double>(), 1e-5) << item.key();
+    if (other.dim() == 4) EXPECT_TRUE(other.is_contiguous(torch::MemoryFormat::ChannelsLast)) << item.key();
+  }
+}
+
 TEST(TrainerTest, RecomputeBatchNormMatchesDataStatistics) {
   const Dataset data = Data();
   torch::manual_seed(0);
