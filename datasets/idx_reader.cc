@@ -1,5 +1,8 @@
 #include "datasets/idx_reader.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include <zlib.h>
 
 #include <array>
@@ -106,6 +109,21 @@ class IdxFile {
     return absl::OkStatus();
   }
 
+  // `size` bytes, the buffer growing with the data actually read (64 MiB at
+  // a time): a header claiming more than the file holds costs an error, not
+  // an allocation of the claimed size.
+  absl::StatusOr<std::vector<uint8_t>> ReadGrowing(uint64_t size, absl::string_view what) {
+    constexpr uint64_t kChunk = uint64_t{64} << 20;
+    std::vector<uint8_t> bytes;
+    while (bytes.size() < size) {
+      const uint64_t old = bytes.size(), chunk = std::min(kChunk, size - old);
+      bytes.resize(old + chunk);
+      absl::Status status = Read(bytes.data() + old, chunk, what);
+      if (!status.ok()) return status;
+    }
+    return bytes;
+  }
+
   const std::string& path() const { return path_; }
   uint64_t offset() const { return offset_; }
 
@@ -124,17 +142,19 @@ absl::StatusOr<torch::Tensor> ReadIdxImages(const std::string& path) {
   auto dims = file.ReadHeader(0x00000803);
   if (!dims.ok()) return dims.status();
   const uint64_t n = (*dims)[0], rows = (*dims)[1], cols = (*dims)[2];
-  if (n * rows * cols > kMaxBytes) {
+  // Dimensions are 32-bit: the product fits in 128 bits, never wraps.
+  if (static_cast<unsigned __int128>(n) * rows * cols > kMaxBytes) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": header claims ", n, "x", rows, "x", cols,
                                                    " bytes, more than the ", kMaxBytes, " allowed"));
   }
+  auto pixels = file.ReadGrowing(n * rows * cols, "the pixels");
+  if (!pixels.ok()) return pixels.status();
+  status = file.ExpectEnd();
+  if (!status.ok()) return status;
   torch::Tensor images = torch::empty({static_cast<int64_t>(n), 1, static_cast<int64_t>(rows),
                                        static_cast<int64_t>(cols)},
                                       torch::kByte);
-  status = file.Read(images.data_ptr<uint8_t>(), n * rows * cols, "the pixels");
-  if (!status.ok()) return status;
-  status = file.ExpectEnd();
-  if (!status.ok()) return status;
+  if (!pixels->empty()) std::memcpy(images.data_ptr<uint8_t>(), pixels->data(), pixels->size());
   return images;
 }
 
@@ -146,9 +166,9 @@ absl::StatusOr<torch::Tensor> ReadIdxLabels(const std::string& path, int64_t num
   if (!dims.ok()) return dims.status();
   const uint64_t n = (*dims)[0];
   const uint64_t data_offset = file.offset();
-  std::vector<uint8_t> bytes(n);
-  status = file.Read(bytes.data(), n, "the labels");
-  if (!status.ok()) return status;
+  auto read = file.ReadGrowing(n, "the labels");
+  if (!read.ok()) return read.status();
+  const std::vector<uint8_t>& bytes = *read;
   status = file.ExpectEnd();
   if (!status.ok()) return status;
   torch::Tensor labels = torch::empty({static_cast<int64_t>(n)}, torch::kLong);

@@ -76,6 +76,14 @@ TEST(IdxReaderTest, AbsurdHeaderIsRefusedBeforeAllocating) {
   EXPECT_THAT(ImageError("zero.gz", IdxHeader(0x00000803, {5, 0, 28})), HasSubstr("dimension 1 = 0 at byte offset 8"));
 }
 
+// Found by the fuzzer (tools/fuzz/corpus/idx_images/found_oom_gzip_claims_8gb):
+// a header within the dimension limits but claiming gigabytes the file does
+// not hold. The buffer grows with the data read, so it is a truncation error.
+TEST(IdxReaderTest, ClaimsBeyondTheDataAreTruncationNotAllocation) {
+  EXPECT_THAT(ImageError("claims.gz", IdxHeader(0x00000803, {60000, 200, 700})),
+              HasSubstr("at byte offset 16"));
+}
+
 TEST(IdxReaderTest, TrailingDataIsAnError) {
   auto bytes = ImageFile(1, 2, 2);
   bytes.push_back(7);

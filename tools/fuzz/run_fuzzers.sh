@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds one libFuzzer binary per parser (clang, ASan + UBSan, coverage) and
-# runs each for SECONDS (default 60), starting from and adding to its corpus
-# in tools/fuzz/corpus/<target>/. A crashing input is saved there too (as
-# crash-*) and the script fails: the input then stays as a regression test
-# (//tests/tools:fuzz_regression_test replays every corpus file). Not in CI.
+# runs each for SECONDS (default 60), starting from the kept inputs in
+# tools/fuzz/corpus/<target>/ (new coverage goes to a work corpus in the build
+# folder). An input that crashes, runs out of memory (over 2 GB allocated) or
+# hangs is saved in tools/fuzz/corpus/<target>/ as found-* and the script
+# fails: rename it, fix the parser, and it stays as a regression test
+# (//tests/tools:fuzz_regression_test replays every kept file). Not in CI.
 #
 #   tools/fuzz/run_fuzzers.sh [SECONDS] [TARGET...]    # targets: see fuzz_targets.h
 set -euo pipefail
@@ -39,12 +41,13 @@ for target in "${targets[@]}"; do
   clang++ "${flags[@]}" -fsanitize=fuzzer -DENS_FUZZ_TARGET="$fn" tools/fuzz/fuzz_main.cc "${objects[@]}" "${libs[@]}" \
     -o "$binary"
   corpus=tools/fuzz/corpus/$target
-  mkdir -p "$corpus"
+  work="$build/corpus_$target"
+  mkdir -p "$corpus" "$work"
   echo "== $target: ${seconds}s"
   if ! ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
        "$binary" -max_total_time="$seconds" -rss_limit_mb=4096 -malloc_limit_mb=2048 -timeout=20 \
-       -artifact_prefix="$corpus/crash-" "$corpus" 2>"$build/$target.log"; then
-    echo "FOUND: $target (input kept in $corpus/crash-*; log: $build/$target.log)"
+       -artifact_prefix="$corpus/found-" "$work" "$corpus" 2>"$build/$target.log"; then
+    echo "FOUND: $target (input kept in $corpus/found-*; log: $build/$target.log)"
     status=1
   fi
   tail -1 "$build/$target.log"
