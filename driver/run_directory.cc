@@ -21,6 +21,16 @@ bool Exists(const std::string& path) {
   return fs::exists(path, error);
 }
 
+// Whether a run saved anything: job.json alone (a job that stopped before
+// its first epoch ended, e.g. on a bad dataset path) is not an interrupted run.
+bool HasRunCheckpoints(const std::string& checkpoints) {
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(checkpoints, error)) {
+    if (entry.path().extension() == ".ckpt") return true;
+  }
+  return false;
+}
+
 absl::Status Remove(const std::string& path) {
   std::error_code error;
   fs::remove_all(path, error);
@@ -57,7 +67,7 @@ absl::Status PrepareRunDirectory(const std::string& out_dir, bool resume, bool o
   const std::string checkpoints = CheckpointDir(out_dir);
   const std::string job = absl::StrCat(checkpoints, "/job.json");
   const bool finished = Exists(results);
-  const bool interrupted = !finished && Exists(checkpoints);
+  const bool interrupted = !finished && HasRunCheckpoints(checkpoints);
   if (resume) {
     if (finished) {
       return absl::FailedPreconditionError(absl::StrCat("--resume: --out_dir=", out_dir,
@@ -80,6 +90,8 @@ absl::Status PrepareRunDirectory(const std::string& out_dir, bool resume, bool o
       return absl::InvalidArgumentError(
           absl::StrCat("--resume: ", difference, " (", job, "); resume with the flags the run started with"));
     }
+  } else if (!finished && !interrupted && Exists(checkpoints)) {
+    ENS_RETURN_IF_ERROR(Remove(checkpoints));  // a job that never finished an epoch
   } else if (finished || interrupted) {
     if (!overwrite) {
       return absl::FailedPreconditionError(

@@ -88,6 +88,10 @@ expect_error 2 "--resume and --overwrite exclude each other" "${run[@]}" --out_d
 expect_error 2 "holds no interrupted run" "${run[@]}" --out_dir="$tmp/fresh" --resume
 expect_error 2 "--resume needs --out_dir" "${run[@]}" --resume
 "$driver" "${run[@]}" --out_dir="$tmp/done" --overwrite >/dev/null 2>&1 || fail "--overwrite did not replace the run"
+# A job that stopped before its first epoch (a bad dataset path) is not an
+# interrupted run: the same directory takes the corrected command.
+expect_error 2 "/nonexistent" "${run[@]}" --dataset=fashion_mnist --dataset_args=dir=/nonexistent --out_dir="$tmp/early"
+"$driver" "${run[@]}" --out_dir="$tmp/early" >/dev/null 2>&1 || fail "a directory without checkpoints was refused"
 [ -e "$tmp/done/results.json" ] || fail "--overwrite left no results.json"
 # Resuming under other flags names the first difference.
 mkdir -p "$tmp/other/checkpoints"
