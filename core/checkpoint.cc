@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -52,18 +53,29 @@ void SetGeneratorState(torch::Device device, const torch::Tensor& state) {
   generator.set_state(state);
 }
 
-nlohmann::json RecordToJson(const EpochRecord& r) {
-  return {{"member", r.member}, {"phase", r.phase}, {"epoch", r.epoch}, {"lr", r.lr}, {"loss", r.loss},
-          {"accuracy", r.accuracy}, {"seconds", r.seconds}, {"images_per_sec", r.images_per_sec}};
-}
-
-EpochRecord RecordFromJson(const nlohmann::json& j) {
-  return {j.at("member").get<int64_t>(), j.at("phase").get<std::string>(), j.at("epoch").get<int64_t>(),
-          j.at("lr").get<double>(),      j.at("loss").get<double>(),       j.at("accuracy").get<double>(),
-          j.at("seconds").get<double>(), j.at("images_per_sec").get<double>()};
-}
-
 }  // namespace
+
+nlohmann::json EpochRecordToJson(const EpochRecord& r) {
+  return {{"member", r.member},
+          {"phase", r.phase},
+          {"epoch", r.epoch},
+          {"lr", r.lr},
+          {"loss", std::isfinite(r.loss) ? nlohmann::json(r.loss) : nlohmann::json(nullptr)},
+          {"accuracy", r.accuracy},
+          {"seconds", r.seconds},
+          {"images_per_sec", r.images_per_sec}};
+}
+
+EpochRecord EpochRecordFromJson(const nlohmann::json& j) {
+  return {j.at("member").get<int64_t>(),
+          j.at("phase").get<std::string>(),
+          j.at("epoch").get<int64_t>(),
+          j.at("lr").get<double>(),
+          j.at("loss").is_null() ? NAN : j.at("loss").get<double>(),
+          j.at("accuracy").get<double>(),
+          j.at("seconds").get<double>(),
+          j.at("images_per_sec").get<double>()};
+}
 
 std::string Checkpointer::RunFile(int64_t run) const { return absl::StrFormat("%s/run_%04d.ckpt", dir_, run); }
 
@@ -77,7 +89,7 @@ absl::Status Checkpointer::Save(int64_t run, const RunCheckpoint& checkpoint, co
   meta["trainer_epochs"] = checkpoint.trainer_epochs;
   meta["order_rng"] = checkpoint.order_rng;
   meta["history"] = nlohmann::json::array();
-  for (const auto& record : checkpoint.history) meta["history"].push_back(RecordToJson(record));
+  for (const auto& record : checkpoint.history) meta["history"].push_back(EpochRecordToJson(record));
   meta["names"] = StateNames(state);
   meta["callbacks"] = nlohmann::json::array();
   for (const auto& tensors : checkpoint.callbacks) meta["callbacks"].push_back(tensors.size());
@@ -125,7 +137,7 @@ absl::StatusOr<std::optional<RunCheckpoint>> Checkpointer::Load(int64_t run, Net
     checkpoint.epochs_done = meta.at("epochs_done").get<int64_t>();
     checkpoint.trainer_epochs = meta.at("trainer_epochs").get<int64_t>();
     checkpoint.order_rng = meta.at("order_rng").get<std::string>();
-    for (const auto& record : meta.at("history")) checkpoint.history.push_back(RecordFromJson(record));
+    for (const auto& record : meta.at("history")) checkpoint.history.push_back(EpochRecordFromJson(record));
     const auto names = meta.at("names").get<std::vector<std::string>>();
     size_t needed = kHeader + names.size();
     for (const auto& count : meta.at("callbacks")) needed += count.get<size_t>();

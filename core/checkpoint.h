@@ -20,6 +20,8 @@
 #include <torch/optim/optimizer.h>
 #include <torch/types.h>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "absl/status/statusor.h"
 #include "core/ensemble.h"
 #include "core/progress.h"
@@ -61,6 +63,11 @@ class Checkpointer {
   std::string dir_;
   int64_t next_run_ = 0;
 };
+
+// One epoch of a run's history as JSON (checkpoints, results.json; a
+// non-finite loss as null) and back (null loss: NaN).
+nlohmann::json EpochRecordToJson(const EpochRecord& record);
+EpochRecord EpochRecordFromJson(const nlohmann::json& json);
 
 // A list of state dicts (collected members) as flat tensors: [count, then the
 // tensors of each], and back (names from `net`, whose state they share).

@@ -101,9 +101,13 @@ absl::StatusOr<torch::Tensor> DecodeImages(const std::vector<std::string>& paths
     }
   };
   const int count = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<std::thread> pool;
-  for (int t = 0; t < count; ++t) pool.emplace_back(work);
-  for (auto& thread : pool) thread.join();
+  if (count == 1) {
+    work();  // on the caller's thread (the stream's workers call it per batch)
+  } else {
+    std::vector<std::thread> pool;
+    for (int t = 0; t < count; ++t) pool.emplace_back(work);
+    for (auto& thread : pool) thread.join();
+  }
   for (const auto& error : errors) {
     if (!error.ok()) return error;
   }

@@ -61,15 +61,9 @@ void ImageStream::Reader::Work() {
       batch = next_to_decode_++;
     }
     const int64_t begin = std::min(batch * batch_size_, n), end = std::min(begin + batch_size_, n);
-    absl::StatusOr<torch::Tensor> images = torch::empty({end - begin, 3, stream_.side_, stream_.side_}, torch::kUInt8);
-    for (int64_t i = begin; i < end && images.ok(); ++i) {
-      absl::StatusOr<torch::Tensor> image = DecodeJpegFile(stream_.paths_[order_[i]]);
-      if (image.ok()) {
-        (*images)[i - begin].copy_(ResizeAndCrop(*image, stream_.side_));
-      } else {
-        images = image.status();
-      }
-    }
+    std::vector<std::string> paths;
+    for (int64_t i = begin; i < end; ++i) paths.push_back(stream_.paths_[order_[i]]);
+    absl::StatusOr<torch::Tensor> images = DecodeImages(paths, stream_.side_, /*threads=*/1);
     {
       std::lock_guard<std::mutex> lock(mutex_);
       ready_.emplace(batch, std::move(images));

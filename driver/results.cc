@@ -6,6 +6,7 @@
 #include <torch/version.h>
 
 #include "absl/strings/str_cat.h"
+#include "core/checkpoint.h"
 #include "absl/strings/str_format.h"
 
 namespace ens {
@@ -36,11 +37,7 @@ nlohmann::json ResultsToJson(const RunResults& r) {
   config["params"] = params;
 
   nlohmann::json history = nlohmann::json::array();
-  for (const auto& e : r.history) {
-    history.push_back({{"member", e.member}, {"phase", e.phase}, {"epoch", e.epoch}, {"lr", e.lr},
-                       {"loss", NumberOrNull(e.loss)}, {"accuracy", e.accuracy}, {"seconds", e.seconds},
-                       {"images_per_sec", e.images_per_sec}});
-  }
+  for (const auto& e : r.history) history.push_back(EpochRecordToJson(e));
   nlohmann::json metrics = nlohmann::json::array();
   for (const auto& m : r.metrics) {
     metrics.push_back({{"size", m.size}, {"error", m.error}, {"nll", NumberOrNull(m.nll)},

@@ -135,8 +135,7 @@ class SwaMethod : public Method {
                                                      source->max_rank(), "); max_rank=", max_rank_,
                                                      " needs a run that kept at least as many"));
     }
-    int64_t total = 0;
-    for (const auto& p : net.parameters()) total += p.numel();
+    const int64_t total = CountParameters(net);
     if (source->mean().size(0) != total) {
       return absl::InvalidArgumentError(absl::StrCat(what, " holds ", source->mean().size(0),
                                                      " parameters, --model has ", total, " (another --model?)"));

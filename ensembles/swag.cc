@@ -19,8 +19,7 @@ torch::Tensor FlattenParameters(const Network& net) {
 }
 
 absl::Status AssignFlatParameters(Network& net, const torch::Tensor& flat) {
-  int64_t total = 0;
-  for (const auto& p : net.parameters()) total += p.numel();
+  const int64_t total = CountParameters(net);
   if (flat.dim() != 1 || flat.size(0) != total) {
     return absl::InvalidArgumentError(absl::StrCat("a flat vector of ", flat.numel(),
                                                    " values does not fit a network of ", total, " parameters"));
