@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Training throughput of our driver next to a plain PyTorch loop in Python
 # (benchmarks/pytorch_baseline.py: same network, optimiser, batch size, data
-# in memory), one epoch each on the same Fashion-MNIST images, one after the
-# other on this machine. Ends with `ratio: X.XX` (ours / PyTorch).
+# in memory), EPOCHS (1) epochs each on the same Fashion-MNIST images, one
+# after the other on this machine; the last epoch is timed. Ends with
+# `ratio: X.XX` (ours / PyTorch).
 #
 #   benchmarks/compare_pytorch.sh [MODEL] [DRIVER] [IMAGES] [THREADS] [DEVICE] [PYTHON]
 #
-# MODEL lenet (default) or preresnet20; DRIVER bazel-bin/driver/driver;
+# MODEL lenet (default), preresnet20 or wrn28_10; DRIVER bazel-bin/driver/driver;
 # IMAGES 60000 (the whole training file); THREADS every core; DEVICE cpu or
 # cuda; PYTHON the interpreter with torch (Debian's /usr/bin/python3 here;
 # the GPU host's python there). DATA=random32 trains both on random 3x32x32
 # images (CIFAR's shape; IMAGES default 50000) instead of Fashion-MNIST.
-# OURS_FLAGS adds driver flags (e.g. OURS_FLAGS=--channels_last).
+# OURS_FLAGS adds driver flags (e.g. OURS_FLAGS=--channels_last), THEIRS_FLAGS
+# the baseline's (--bf16 --channels_last --cudnn_benchmark: the same names).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 model=${1:-lenet}
@@ -30,16 +32,22 @@ fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-"$driver" --method=single --epochs=1 --model="$model" "${dataset[@]}" --batch_size=128 --lr=0.05 --momentum=0.9 \
+epochs=${EPOCHS:-1}
+"$driver" --method=single --epochs="$epochs" --model="$model" "${dataset[@]}" --batch_size=128 --lr=0.05 --momentum=0.9 \
   --weight_decay=5e-4 --threads="$threads" --device="$device" --eval_sizes=1 --out_dir="$out/ours" ${OURS_FLAGS:-} \
-  >/dev/null 2>"$out/ours.log" || { echo "error: our driver failed: $(tail -1 "$out/ours.log")" >&2; exit 1; }
-ours=$("$python" -c "import json, sys; print(json.load(open(sys.argv[1]))['history'][0]['images_per_sec'])" \
+  >/dev/null 2>"$out/ours.log" || {
+  rc=$?
+  [ -f "$out/ours/results.json" ] || { echo "error: our driver failed: $(tail -1 "$out/ours.log")" >&2; exit 1; }
+  echo "warning: our driver exited with $rc after writing its results" >&2
+}
+ours=$("$python" -c "import json, sys; print(json.load(open(sys.argv[1]))['history'][-1]['images_per_sec'])" \
   "$out/ours/results.json")
 theirs_line=$("$python" "$here/pytorch_baseline.py" --model="$model" --data="$data" --images="$images" \
-  --threads="$threads" --device="$device")
+  --threads="$threads" --device="$device" --epochs="$epochs" ${THEIRS_FLAGS:-})
 theirs=$(echo "$theirs_line" | sed -n 's/^pytorch: \([0-9.]*\) img\/s.*/\1/p')
 [ -n "$theirs" ] || { echo "error: the PyTorch baseline printed: $theirs_line" >&2; exit 1; }
-printf 'model %s, %s images, batch 128, threads %s, device %s %s\n' "$model" "$images" "$threads" "$device" "${OURS_FLAGS:-}"
+printf 'model %s, %s images, batch 128, threads %s, device %s, epoch %s of %s; ours: %s; theirs: %s\n' "$model" \
+  "$images" "$threads" "$device" "$epochs" "$epochs" "${OURS_FLAGS:-}" "${THEIRS_FLAGS:-}"
 printf 'ours:    %.1f img/s\n' "$ours"
 echo "$theirs_line"
 "$python" -c "import sys; print('ratio: %.2f' % (float(sys.argv[1]) / float(sys.argv[2])))" "$ours" "$theirs"

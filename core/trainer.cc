@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "core/autocast.h"
 #include "core/status_macros.h"
 #include "datasets/image_stream.h"
 
@@ -33,8 +34,9 @@ Trainer::Trainer(std::shared_ptr<Network> net, const Dataset& data, TrainerOptio
       batches_(data, options_.device, options_.channels_last),
       images_(data.train.streamed() ? torch::Tensor() : data.train.images.to(options_.device)),
       labels_(data.train.labels.to(options_.device)),
-      iterations_per_epoch_(IterationsPerEpoch(data.train.size(), options_.batch_size)),
-      order_rng_(options_.data_seed) {
+      iterations_per_epoch_(IterationsPerEpoch(data.train.size(), options_.batch_size)) {
+  if (options_.member_data_seeds.empty()) options_.member_data_seeds = {options_.data_seed};
+  for (uint64_t seed : options_.member_data_seeds) order_rngs_.emplace_back(seed);
   net_->to(options_.device);
   if (options_.channels_last) ToChannelsLast(*net_);
   optimizer_ = std::make_unique<torch::optim::SGD>(
@@ -49,6 +51,10 @@ absl::Status Trainer::Run(const Schedule& schedule, int64_t epochs, const std::v
   const int64_t n = data_.train.size();
   const int64_t batch_size = std::min(options_.batch_size, n);
   const int64_t total = epochs * iterations_per_epoch_;
+  const int64_t together = static_cast<int64_t>(order_rngs_.size());
+  if (together > 1 && data_.train.streamed()) {
+    return absl::InvalidArgumentError("members trained together need the training split in memory, not streamed");
+  }
   std::vector<int64_t> order(n);
   Checkpointer* checkpointer = options_.checkpointer;
   const int64_t run = checkpointer ? checkpointer->NextRun() : -1;
@@ -65,14 +71,21 @@ absl::Status Trainer::Run(const Schedule& schedule, int64_t epochs, const std::v
   for (int64_t epoch = progress_so_far.epochs_done + 1; epoch <= epochs; ++epoch) {
     net_->train();
     const auto start = std::chrono::steady_clock::now();
-    std::iota(order.begin(), order.end(), 0);
-    std::shuffle(order.begin(), order.end(), order_rng_);
-    const torch::Tensor permutation = torch::tensor(order, torch::kLong).to(options_.device);
+    std::vector<torch::Tensor> orders;  // [together, n]
+    for (auto& rng : order_rngs_) {
+      std::iota(order.begin(), order.end(), 0);
+      std::shuffle(order.begin(), order.end(), rng);
+      orders.push_back(torch::tensor(order, torch::kLong));
+    }
+    const torch::Tensor permutation = torch::stack(orders).to(options_.device);
     // A streamed split: this epoch's batches decoded ahead by worker threads.
     std::unique_ptr<ImageStream::Reader> reader =
         data_.train.streamed() ? data_.train.stream->Read(order, batch_size, iterations_per_epoch_) : nullptr;
     double loss_sum = 0, lr = 0;
-    int64_t correct = 0, seen = 0;
+    int64_t seen = 0;
+    // Counted on the device: one host synchronisation per iteration (the
+    // loss, for the divergence check), not two.
+    torch::Tensor correct = torch::zeros({}, torch::TensorOptions(options_.device).dtype(torch::kLong));
     for (int64_t b = 0; b < iterations_per_epoch_; ++b) {
       ++iteration;
       lr = schedule.LearningRate(iteration);
@@ -81,7 +94,7 @@ absl::Status Trainer::Run(const Schedule& schedule, int64_t epochs, const std::v
       }
       const int64_t begin = b * batch_size;
       const int64_t end = std::min(begin + batch_size, n);
-      const torch::Tensor index = permutation.slice(0, begin, end);
+      const torch::Tensor index = permutation.slice(1, begin, end).reshape({-1});  // member-major
       torch::Tensor raw;
       if (reader) {
         ENS_ASSIGN_OR_RETURN(raw, reader->Next());
@@ -93,10 +106,16 @@ absl::Status Trainer::Run(const Schedule& schedule, int64_t epochs, const std::v
       const torch::Tensor targets = labels_.index_select(0, index);
 
       optimizer_->zero_grad();
-      const torch::Tensor logits = net_->forward(inputs);
-      const torch::Tensor loss = options_.loss ? options_.loss(logits, targets, index, iteration)
-                                               : torch::nll_loss(torch::log_softmax(logits, 1), targets);
-      loss.backward();
+      torch::Tensor logits, loss;
+      {
+        Bf16AutocastGuard autocast(options_.device, options_.bf16_autocast);
+        logits = net_->forward(inputs);
+        loss = options_.loss ? options_.loss(logits, targets, index, iteration)
+                             : torch::nll_loss(torch::log_softmax(logits, 1), targets);
+      }
+      // The mean over all members' examples, times K: each member's gradient
+      // is that of its own mean loss.
+      (together > 1 ? loss * static_cast<double>(together) : loss).backward();
       optimizer_->step();
 
       const double loss_value = loss.item<double>();
@@ -105,9 +124,10 @@ absl::Status Trainer::Run(const Schedule& schedule, int64_t epochs, const std::v
                                                 epoch, " iteration ", iteration, " has loss ", loss_value,
                                                 " at lr ", lr, "; lower --lr"));
       }
-      loss_sum += loss_value * (end - begin);
-      correct += logits.argmax(1).eq(targets).sum().item<int64_t>();
-      seen += end - begin;
+      const int64_t rows = index.size(0);
+      loss_sum += loss_value * rows;
+      correct += logits.detach().argmax(1).eq(targets).sum();
+      seen += rows;
       const IterationInfo info{iteration, total, epoch, lr};
       for (auto* callback : callbacks) callback->OnIterationEnd(info, *net_);
       if (options_.progress) {
@@ -116,7 +136,8 @@ absl::Status Trainer::Run(const Schedule& schedule, int64_t epochs, const std::v
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     ++epochs_done_;
-    EpochRecord record{options_.member, phase, epochs_done_, lr, loss_sum / seen, 100.0 * correct / seen,
+    EpochRecord record{options_.member, phase, epochs_done_, lr, loss_sum / seen,
+                       100.0 * static_cast<double>(correct.item<int64_t>()) / seen,
                        seconds, seen / std::max(seconds, 1e-9)};
     if (options_.history) options_.history->push_back(record);
     if (options_.progress) options_.progress->EpochDone(options_.label, record);
@@ -125,7 +146,7 @@ absl::Status Trainer::Run(const Schedule& schedule, int64_t epochs, const std::v
       progress_so_far.epochs_done = epoch;
       progress_so_far.trainer_epochs = epochs_done_;
       std::ostringstream order_state;
-      order_state << order_rng_;
+      for (size_t r = 0; r < order_rngs_.size(); ++r) order_state << (r ? " " : "") << order_rngs_[r];
       progress_so_far.order_rng = order_state.str();
       progress_so_far.history.push_back(record);
       progress_so_far.callbacks.clear();
@@ -146,7 +167,7 @@ absl::Status Trainer::Restore(const RunCheckpoint& saved, int64_t epochs, const 
                                                       "): resumed with other flags?"));
   }
   std::istringstream order_state(saved.order_rng);
-  order_state >> order_rng_;
+  for (auto& rng : order_rngs_) order_state >> rng;
   if (order_state.fail()) return absl::DataLossError(absl::StrCat(file, ": bad data-order generator state"));
   for (size_t c = 0; c < callbacks.size(); ++c) {
     absl::Status restored = callbacks[c]->RestoreState(saved.callbacks[c], *net_);
@@ -167,12 +188,14 @@ absl::Status Trainer::Restore(const RunCheckpoint& saved, int64_t epochs, const 
 }
 
 absl::Status RecomputeBatchNorm(Network& net, const Dataset& data, const BatchMaker& batches, int64_t batch_size) {
-  std::vector<std::pair<torch::nn::BatchNorm2dImpl*, c10::optional<double>>> norms;
+  // c10::optional<double> in LibTorch 1.x, std::optional<double> in 2.x.
+  using Momentum = std::decay_t<decltype(torch::nn::BatchNormOptions(1).momentum())>;
+  std::vector<std::pair<torch::nn::BatchNorm2dImpl*, Momentum>> norms;
   for (const auto& module : net.modules(/*include_self=*/false)) {
     if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(module.get())) {
       norms.emplace_back(bn, bn->options.momentum());
       bn->reset_running_stats();
-      bn->options.momentum(c10::nullopt);  // cumulative average over the pass
+      bn->options.momentum(Momentum());  // cumulative average over the pass
     }
   }
   if (norms.empty()) return absl::OkStatus();

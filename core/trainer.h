@@ -76,6 +76,14 @@ struct TrainerOptions {
   Checkpointer* checkpointer = nullptr;
   // NHWC network and batches (see ToChannelsLast).
   bool channels_last = false;
+  // bf16 autocast for the forward pass and the loss (core/autocast.h).
+  bool bf16_autocast = false;
+  // Members trained together (models/batched.h): member k's data order comes
+  // from seed k, as it would alone; each batch holds the members' batches one
+  // after the other, and the loss is the sum of the members' losses. The
+  // epoch record's loss and accuracy are over all members' examples. Empty:
+  // one network, its order from data_seed.
+  std::vector<uint64_t> member_data_seeds;
 };
 
 class Trainer {
@@ -106,7 +114,7 @@ class Trainer {
   torch::Tensor images_, labels_;  // the training split, on the device
   int64_t iterations_per_epoch_;
   int64_t epochs_done_ = 0;
-  std::mt19937_64 order_rng_;
+  std::vector<std::mt19937_64> order_rngs_;  // one per member trained together
   std::unique_ptr<torch::optim::SGD> optimizer_;
 };
 

@@ -123,6 +123,13 @@ absl::Status CheckCommonFlags(const RunConfig& config) {
   if (config.eval_batch_size < 1 || config.cnll_splits < 1) {
     return absl::InvalidArgumentError("--eval_batch_size and --cnll_splits must be >= 1");
   }
+  if (config.autocast != "off" && config.autocast != "bf16") {
+    return absl::InvalidArgumentError(absl::StrCat("--autocast='", config.autocast, "' must be off or bf16"));
+  }
+  if (config.members_together < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--members_together=", config.members_together, " must be >= 1"));
+  }
   return absl::OkStatus();
 }
 
@@ -176,7 +183,7 @@ nlohmann::json TrainingIdentity(const RunConfig& c, const Components& components
           {"epochs", c.epochs},     {"batch_size", c.batch_size}, {"lr", c.lr},
           {"momentum", c.momentum}, {"nesterov", c.nesterov}, {"weight_decay", c.weight_decay},
           {"seed", c.seed},         {"device", device.str()}, {"on_divergence", c.on_divergence},
-          {"channels_last", c.channels_last}};
+          {"channels_last", c.channels_last}, {"autocast", c.autocast}, {"members_together", c.members_together}};
 }
 
 // The deep-ensemble curve for DEE, read before any training starts.
@@ -245,6 +252,11 @@ absl::Status DescribeModel(const RunConfig& config, const std::string& input_sha
 absl::Status RunTraining(const RunConfig& config) {
   ENS_RETURN_IF_ERROR(CheckCommonFlags(config));
   ENS_ASSIGN_OR_RETURN(Components components, ResolveComponents(config));
+  if (config.members_together > 1 && !components.method->TrainsMembersTogether()) {
+    return absl::InvalidArgumentError(absl::StrCat("--members_together: method '", config.method,
+                                                   "' does not train independent members on shared data "
+                                                   "(single and deep_ensemble do)"));
+  }
   if (config.dry_run) {
     if (config.device != "cpu" && config.device != "cuda" && config.device != "auto") {
       return ResolveDevice(config.device).status();
@@ -258,6 +270,7 @@ absl::Status RunTraining(const RunConfig& config) {
     return absl::OkStatus();
   }
   ENS_ASSIGN_OR_RETURN(const torch::Device device, ResolveDevice(config.device));
+  if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(config.cudnn_benchmark);
   ENS_ASSIGN_OR_RETURN(auto dee_reference, DeeReferenceOf(config));
   // The form of --eval_sizes is checked now; the bound once the ensemble exists.
   if (!config.eval_sizes.empty()) {
@@ -302,6 +315,8 @@ absl::Status RunTraining(const RunConfig& config) {
   context.checkpointer = &checkpointer;
   context.skip_diverged_members = config.on_divergence == "skip_member";
   context.channels_last = config.channels_last;
+  context.bf16_autocast = config.autocast == "bf16";
+  context.members_together = config.members_together;
   ENS_ASSIGN_OR_RETURN(const int64_t planned, components.method->PlannedEpochs(context));
   progress.Plan(planned);
   {
@@ -338,11 +353,13 @@ absl::Status RunEvalOnly(const RunConfig& flags) {
   config.dee_reference = flags.dee_reference;
   config.device = flags.device;
   config.channels_last = flags.channels_last;
+  config.cudnn_benchmark = flags.cudnn_benchmark;
   config.out_dir = flags.out_dir;
   config.command_line = flags.command_line;
   ENS_RETURN_IF_ERROR(CheckCommonFlags(config));
   ENS_ASSIGN_OR_RETURN(Components components, ResolveComponents(config));
   ENS_ASSIGN_OR_RETURN(const torch::Device device, ResolveDevice(config.device));
+  if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(config.cudnn_benchmark);
   ENS_ASSIGN_OR_RETURN(auto dee_reference, DeeReferenceOf(config));
   ENS_ASSIGN_OR_RETURN(const Dataset data, MakeDataset(config.dataset, config.dataset_args, {config.seed}));
   ENS_ASSIGN_OR_RETURN(std::unique_ptr<Ensemble> ensemble, LoadEnsemble(absl::StrCat(out_dir, "/members")));

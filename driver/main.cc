@@ -53,6 +53,12 @@ DEFINE_bool(dry_run, false, "check every flag, component and parameter (e.g. of 
             "and exit without loading data or training");
 DEFINE_bool(channels_last, false, "networks and batches in the NHWC memory layout: faster convolutions "
             "(oneDNN on CPU, cuDNN on CUDA); results differ from the default layout by rounding only");
+DEFINE_string(autocast, "off", "off or bf16: training's forward pass and loss in bfloat16 where LibTorch's autocast "
+              "deems it safe (convolutions, matmuls); weights and optimizer stay float32");
+DEFINE_bool(cudnn_benchmark, false, "CUDA: cuDNN times its algorithms for each shape and keeps the fastest "
+            "(faster convolutions, not bitwise reproducible)");
+DEFINE_int64(members_together, 1, "independent members (single, deep_ensemble) trained K at a time as one batched "
+             "network (grouped convolutions): same initialisation and data order as alone, more work per kernel");
 DEFINE_string(plugins, "", "comma-separated plugin libraries (.so) to load before names are resolved");
 DEFINE_bool(print_lr, false, "print the schedule (--schedule, --epochs, --iters_per_epoch) as CSV and exit");
 DEFINE_int64(iters_per_epoch, 0, "iterations per epoch for --print_lr (0: from the dataset and --batch_size)");
@@ -98,6 +104,9 @@ ens::RunConfig ConfigFromFlags(int argc, char** argv) {
   c.on_divergence = FLAGS_on_divergence;
   c.dry_run = FLAGS_dry_run;
   c.channels_last = FLAGS_channels_last;
+  c.autocast = FLAGS_autocast;
+  c.cudnn_benchmark = FLAGS_cudnn_benchmark;
+  c.members_together = FLAGS_members_together;
   c.eval_sizes = FLAGS_eval_sizes;
   c.eval_batch_size = FLAGS_eval_batch_size;
   c.cnll_splits = FLAGS_cnll_splits;

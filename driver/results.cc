@@ -29,7 +29,8 @@ nlohmann::json ResultsToJson(const RunResults& r) {
       {"seed", c.seed},             {"device", c.device},             {"threads", c.threads},
       {"eval_sizes", c.eval_sizes}, {"eval_batch_size", c.eval_batch_size}, {"cnll_splits", c.cnll_splits},
       {"dee_reference", c.dee_reference}, {"on_divergence", c.on_divergence},
-      {"channels_last", c.channels_last},
+      {"channels_last", c.channels_last}, {"autocast", c.autocast},
+      {"cudnn_benchmark", c.cudnn_benchmark}, {"members_together", c.members_together},
       {"command_line", c.command_line},
   };
   nlohmann::json params = nlohmann::json::object();

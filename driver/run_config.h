@@ -27,8 +27,11 @@ struct RunConfig {
   bool resume = false;     // continue the interrupted run in out_dir
   bool overwrite = false;  // replace a finished or interrupted run in out_dir
   std::string on_divergence = "fail";  // or "skip_member"
-  bool dry_run = false;
-  bool channels_last = false;  // NHWC networks and batches    // check flags and components, then stop
+  bool dry_run = false;        // check flags and components, then stop
+  bool channels_last = false;  // NHWC networks and batches
+  std::string autocast = "off";  // or "bf16": mixed-precision training
+  bool cudnn_benchmark = false;  // cuDNN picks the fastest algorithms (CUDA)
+  int64_t members_together = 1;  // independent members trained as one batched network
   std::string eval_sizes;  // "1,2,5" or "" (every size)
   int64_t eval_batch_size = 1000;
   int64_t cnll_splits = 5;

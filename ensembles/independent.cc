@@ -15,6 +15,8 @@ class IndependentMethod : public Method {
     return Count(context) * context.epochs;
   }
 
+  bool TrainsMembersTogether() const override { return true; }
+
   absl::StatusOr<std::unique_ptr<Ensemble>> Train(const TrainContext& context) override {
     auto make_schedule = [&] { return context.UserSchedule("step", "", context.epochs); };
     ENS_ASSIGN_OR_RETURN(std::vector<StateDict> members,

@@ -185,7 +185,7 @@ class KfacPosterior {
   }
   static torch::Tensor CholeskyOfInverse(const torch::Tensor& factor, double damping) {
     const torch::Tensor damped = factor + damping * torch::eye(factor.size(0), factor.options());
-    return torch::linalg::cholesky(torch::cholesky_inverse(torch::linalg::cholesky(damped)));
+    return torch::linalg_cholesky(torch::cholesky_inverse(torch::linalg_cholesky(damped)));
   }
 
   StateDict map_;

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "core/user_path.h"
+#include "models/batched.h"
 
 namespace ens {
 
@@ -42,6 +43,7 @@ TrainerOptions TrainContext::TrainerOptionsFor(int64_t member, uint64_t data_see
   options.history = history;
   options.checkpointer = checkpointer;
   options.channels_last = channels_last;
+  options.bf16_autocast = bf16_autocast;
   return options;
 }
 
@@ -65,28 +67,85 @@ absl::StatusOr<std::unique_ptr<Schedule>> TrainContext::UserSchedule(const std::
   return NamedSchedule(schedule, schedule_args, epochs);
 }
 
+namespace {
+
+// Members [first, first + size) trained together as one BatchedNetwork.
+absl::StatusOr<std::vector<StateDict>> TrainMembersTogether(
+    const TrainContext& context, int64_t first, int64_t size, int64_t count, int64_t epochs,
+    const std::function<absl::StatusOr<std::unique_ptr<Schedule>>()>& make_schedule) {
+  std::vector<std::shared_ptr<Network>> nets;
+  std::vector<uint64_t> seeds;
+  for (int64_t m = first; m < first + size; ++m) {
+    seeds.push_back(DeriveSeed(context.seed, static_cast<uint64_t>(m)));
+    ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net, context.NewModel(seeds.back()));
+    nets.push_back(std::move(net));
+  }
+  const int64_t side = context.data->image_size();
+  absl::StatusOr<std::shared_ptr<BatchedNetwork>> together =
+      BatchedNetwork::Pack(context.make_model, nets, {context.data->channels(), side, side});
+  if (!together.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--members_together: ", together.status().message()));
+  }
+  ENS_ASSIGN_OR_RETURN(std::unique_ptr<Schedule> schedule, make_schedule());
+  TrainerOptions options =
+      context.TrainerOptionsFor(first, seeds[0], absl::StrCat("members ", first + 1, "-", first + size, "/", count));
+  options.member_data_seeds = seeds;
+  Trainer trainer(*together, *context.data, options);
+  ENS_RETURN_IF_ERROR(trainer.Run(*schedule, epochs, {}, "train"));
+  std::vector<StateDict> members;
+  for (int64_t k = 0; k < size; ++k) {
+    ENS_RETURN_IF_ERROR((*together)->Unpack(k, *nets[k]));
+    members.push_back(CaptureState(*nets[k]));
+  }
+  return members;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<StateDict>> TrainIndependentMembers(
     const TrainContext& context, int64_t count, int64_t epochs,
     const std::function<absl::StatusOr<std::unique_ptr<Schedule>>()>& make_schedule, const MemberData& member_data) {
+  const int64_t group = std::max<int64_t>(1, context.members_together);
+  if (group > 1 && member_data) {
+    return absl::InvalidArgumentError(
+        "--members_together: this method trains each member on its own data; use --members_together=1");
+  }
   std::vector<StateDict> members;
-  for (int64_t m = 0; m < count; ++m) {
-    const uint64_t member_seed = DeriveSeed(context.seed, static_cast<uint64_t>(m));
-    ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net, context.NewModel(member_seed));
-    ENS_ASSIGN_OR_RETURN(std::unique_ptr<Schedule> schedule, make_schedule());
-    Dataset own_data;
-    if (member_data) {
-      ENS_ASSIGN_OR_RETURN(own_data, member_data(m, member_seed));
+  for (int64_t first = 0; first < count; first += group) {
+    const int64_t size = std::min(group, count - first);
+    if (size > 1) {
+      absl::StatusOr<std::vector<StateDict>> trained =
+          TrainMembersTogether(context, first, size, count, epochs, make_schedule);
+      if (trained.ok()) {
+        for (auto& member : *trained) members.push_back(std::move(member));
+        continue;
+      }
+      if (!(context.skip_diverged_members && IsDivergence(trained.status()))) return trained.status();
+      // One member's non-finite loss is the group's: find it alone.
+      if (context.progress) {
+        context.progress->Message(absl::StrCat("members ", first + 1, "-", first + size, " diverged together (",
+                                               trained.status().message(), "); training them one at a time"));
+      }
     }
-    Trainer trainer(net, member_data ? own_data : *context.data,
-                    context.TrainerOptionsFor(m, member_seed, absl::StrCat("member ", m + 1, "/", count)));
-    absl::Status trained = trainer.Run(*schedule, epochs, {}, "train");
-    if (context.skip_diverged_members && IsDivergence(trained)) {
-      if (context.progress) context.progress->Message(absl::StrCat("skipped (--on_divergence=skip_member): ",
-                                                                   trained.message()));
-      continue;
+    for (int64_t m = first; m < first + size; ++m) {
+      const uint64_t member_seed = DeriveSeed(context.seed, static_cast<uint64_t>(m));
+      ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net, context.NewModel(member_seed));
+      ENS_ASSIGN_OR_RETURN(std::unique_ptr<Schedule> schedule, make_schedule());
+      Dataset own_data;
+      if (member_data) {
+        ENS_ASSIGN_OR_RETURN(own_data, member_data(m, member_seed));
+      }
+      Trainer trainer(net, member_data ? own_data : *context.data,
+                      context.TrainerOptionsFor(m, member_seed, absl::StrCat("member ", m + 1, "/", count)));
+      absl::Status trained = trainer.Run(*schedule, epochs, {}, "train");
+      if (context.skip_diverged_members && IsDivergence(trained)) {
+        if (context.progress) context.progress->Message(absl::StrCat("skipped (--on_divergence=skip_member): ",
+                                                                     trained.message()));
+        continue;
+      }
+      ENS_RETURN_IF_ERROR(trained);
+      members.push_back(CaptureState(*net));
     }
-    ENS_RETURN_IF_ERROR(trained);
-    members.push_back(CaptureState(*net));
   }
   if (members.empty()) {
     return absl::InternalError(absl::StrCat("training diverged: all ", count, " members; lower --lr"));

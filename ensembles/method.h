@@ -50,6 +50,10 @@ struct TrainContext {
   // divergence stops the job.
   bool skip_diverged_members = false;
   bool channels_last = false;  // --channels_last
+  bool bf16_autocast = false;  // --autocast=bf16
+  // --members_together: TrainIndependentMembers trains this many members at
+  // once as one BatchedNetwork (models/batched.h).
+  int64_t members_together = 1;
 
   int64_t iterations_per_epoch() const;
   // A new network initialised from `seed`, on the device.
@@ -72,6 +76,8 @@ class Method {
   virtual absl::StatusOr<int64_t> PlannedEpochs(const TrainContext& context) const = 0;
   // Whether --schedule applies (false for methods that fix their schedule).
   virtual bool TakesUserSchedule() const { return true; }
+  // Whether --members_together applies (independent members on shared data).
+  virtual bool TrainsMembersTogether() const { return false; }
 };
 
 using MethodFactory = std::function<absl::StatusOr<std::unique_ptr<Method>>(const Params& params)>;
@@ -105,6 +111,9 @@ class CollectAtIterations : public TrainerCallback {
 // `member_data`, if given, supplies member m's own training data (bagging's
 // bootstrap samples) from the member's seed. Honours
 // context.skip_diverged_members (an error only if every member diverges).
+// Members train context.members_together at a time as one batched network
+// (same initialisation and data order as alone; `member_data` needs 1); a
+// group that diverges is retrained one member at a time.
 using MemberData = std::function<absl::StatusOr<Dataset>(int64_t member, uint64_t member_seed)>;
 absl::StatusOr<std::vector<StateDict>> TrainIndependentMembers(
     const TrainContext& context, int64_t count, int64_t epochs,

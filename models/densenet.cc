@@ -21,7 +21,7 @@ class ConvUnits : public torch::nn::Module {
  public:
   void Add(int64_t in, int64_t out, int64_t kernel, LayerFactory& layers) {
     const std::string i = std::to_string(convs_.size() + 1);
-    norms_.push_back(register_module("bn" + i, torch::nn::BatchNorm2d(in)));
+    norms_.push_back(register_module("bn" + i, layers.BatchNorm2d(in)));
     convs_.push_back(RegisterLayer(*this, "conv" + i, layers.Conv2d(in, out, kernel, 1, kernel / 2, false)));
   }
   void SetDropout(double p) { dropout_ = register_module("dropout", torch::nn::Dropout(p)); }
@@ -70,7 +70,7 @@ class DenseNet : public Network {
         channels = out;
       }
     }
-    bn_ = register_module("bn", torch::nn::BatchNorm2d(channels));
+    bn_ = register_module("bn", layers.BatchNorm2d(channels));
     fc_ = RegisterLayer(*this, "fc", layers.Linear(channels, spec.num_classes, true));
   }
 

@@ -16,6 +16,7 @@
 #include <memory>
 
 #include <torch/nn/module.h>
+#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/container/any.h>
 #include <torch/types.h>
 
@@ -38,13 +39,16 @@ class Network : public torch::nn::Module {
   virtual torch::Tensor forward(const torch::Tensor& x) = 0;
 };
 
-// Makes the parameterised layers of an architecture.
+// Makes the parameterised and normalisation layers of an architecture.
 class LayerFactory {
  public:
   virtual ~LayerFactory() = default;
   virtual torch::nn::AnyModule Linear(int64_t in_features, int64_t out_features, bool bias);
   virtual torch::nn::AnyModule Conv2d(int64_t in_channels, int64_t out_channels, int64_t kernel,
                                       int64_t stride, int64_t padding, bool bias);
+  // BatchNorm2d over `features` channels (members batched together keep one
+  // set of statistics per member).
+  virtual torch::nn::BatchNorm2d BatchNorm2d(int64_t features);
 };
 
 // Plain torch::nn::Linear / Conv2d with LibTorch's default initialisation.

@@ -29,7 +29,7 @@ class PreActBlock : public torch::nn::Module {
     }
     for (size_t i = 0; i < convs.size(); ++i) {
       const auto [c_in, c_out, kernel, s] = convs[i];
-      norms_.push_back(register_module(absl::StrCat("bn", i + 1), torch::nn::BatchNorm2d(c_in)));
+      norms_.push_back(register_module(absl::StrCat("bn", i + 1), layers.BatchNorm2d(c_in)));
       convs_.push_back(RegisterLayer(*this, absl::StrCat("conv", i + 1),
                                      layers.Conv2d(c_in, c_out, kernel, s, kernel / 2, false)));
     }
@@ -74,7 +74,7 @@ class PreResNet : public Network {
         in = bottleneck ? planes * 4 : planes;
       }
     }
-    bn_ = register_module("bn", torch::nn::BatchNorm2d(in));
+    bn_ = register_module("bn", layers.BatchNorm2d(in));
     fc_ = RegisterLayer(*this, "fc", layers.Linear(in, spec.num_classes, true));
   }
 

@@ -25,7 +25,7 @@ class Vgg16 : public Network {
       }
       const std::string i = std::to_string(convs_.size() + 1);
       convs_.push_back(RegisterLayer(*this, "conv" + i, layers.Conv2d(in, c, 3, 1, 1, true)));
-      norms_.push_back(register_module("bn" + i, torch::nn::BatchNorm2d(c)));
+      norms_.push_back(register_module("bn" + i, layers.BatchNorm2d(c)));
       pool_after_.push_back(false);
       in = c;
     }

@@ -15,9 +15,9 @@ namespace {
 class WideBlock : public torch::nn::Module {
  public:
   WideBlock(int64_t in, int64_t out, int64_t stride, double dropout, LayerFactory& layers) {
-    bn1_ = register_module("bn1", torch::nn::BatchNorm2d(in));
+    bn1_ = register_module("bn1", layers.BatchNorm2d(in));
     conv1_ = RegisterLayer(*this, "conv1", layers.Conv2d(in, out, 3, stride, 1, false));
-    bn2_ = register_module("bn2", torch::nn::BatchNorm2d(out));
+    bn2_ = register_module("bn2", layers.BatchNorm2d(out));
     dropout_ = register_module("dropout", torch::nn::Dropout(dropout));
     conv2_ = RegisterLayer(*this, "conv2", layers.Conv2d(out, out, 3, 1, 1, false));
     if (stride != 1 || in != out) {
@@ -55,7 +55,7 @@ class WideResNet : public Network {
         in = out;
       }
     }
-    bn_ = register_module("bn", torch::nn::BatchNorm2d(in));
+    bn_ = register_module("bn", layers.BatchNorm2d(in));
     fc_ = RegisterLayer(*this, "fc", layers.Linear(in, spec.num_classes, true));
   }
 

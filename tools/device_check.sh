@@ -4,33 +4,53 @@
 # `tools/gather_deps.sh .deps --data` on the Debian machine (the device tool
 # carries .deps). Within about 8 minutes it:
 #   1. records the facts the build relies on (card, torch / CUDA versions,
-#      the C++ ABI and standard LibTorch's headers need, cmake, compiler);
-#   2. builds everything with CMake against the host's LibTorch;
-#   3. runs the test suite (ctest);
-#   4. runs the driver end to end on CUDA (Fashion-MNIST if carried);
+#      the C++ ABI and standard LibTorch's headers need, cmake, compiler, libc);
+#   2. builds the driver with CMake against the host's LibTorch;
+#   3. bisects the exit crash seen with LibTorch 2.11 (SKIP_ASAN skips the
+#      AddressSanitizer build);
+#   4. runs the driver end to end on CUDA (Fashion-MNIST if carried), also
+#      with bf16 autocast, channels-last and members trained together;
 #   5. measures training images/s of preresnet20 and wrn28_10 on 3x32x32
-#      data, ours next to the host's PyTorch (compare_pytorch.sh).
-# Everything goes to $OUT (default device_out/); summary.txt holds the facts
-# and figures to copy into docs/PERFORMANCE.md with the date.
+#      data, ours next to the host's PyTorch (compare_pytorch.sh), in float32
+#      and with bf16 autocast + channels-last + cuDNN benchmark mode;
+#   6. measures a deep ensemble of 5 trained one member at a time and all
+#      together (--members_together=5);
+#   7. builds and runs the test suite (ctest) in the time left.
+# Logs and runs go to a scratch folder; at the end (or on any exit) $OUT
+# (default device_out/) receives summary.txt — the facts and figures to copy
+# into docs/PERFORMANCE.md with the date — and logs.tgz (every log and
+# results.json): two files, as the device tool returns only a few.
 set -uo pipefail
-out=${OUT:-device_out}
+final=${OUT:-device_out}
+out=$(mktemp -d /tmp/ens_device.XXXXXX)
+mkdir -p "$final"
+finish() {
+  cp "$out/summary.txt" "$final/" 2>/dev/null
+  (cd "$out" && find . -name '*.log' -o -name results.json | tar czf "$final/logs.tgz" -T - 2>/dev/null)
+}
+trap finish EXIT
 python=${PYTHON:-python3}
 jobs=${JOBS:-$(nproc)}
+budget=${BUDGET_S:-480}  # seconds this script may take; the tests get what is left
+started=$(date +%s)
 mkdir -p "$out"
 summary="$out/summary.txt"
 : >"$summary"
 note() { echo "$*" | tee -a "$summary"; }
-step() { note "== $* ($(date -u +%H:%M:%S))"; }
+step() { note "== $* ($(date -u +%H:%M:%S), $(( $(date +%s) - started )) s)"; }
+left() { echo $(( budget - ($(date +%s) - started) )); }
 
 step "facts"
 note "date: $(date -u +%Y-%m-%d)"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>&1 | sed 's/^/gpu: /' | tee -a "$summary"
 "$python" - <<'PY' 2>&1 | tee -a "$summary"
 import torch
-print("torch:", torch.__version__, "cuda:", torch.version.cuda, "cxx11 abi:", int(torch._C._GLIBCXX_USE_CXX11_ABI),
+print("torch:", torch.__version__, "cuda:", torch.version.cuda, "cudnn:", torch.backends.cudnn.version(),
+      "cxx11 abi:", int(torch._C._GLIBCXX_USE_CXX11_ABI),
       "device:", torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none")
 PY
-note "cmake: $(cmake --version | head -1); compiler: $(c++ --version | head -1); nvcc: $(nvcc --version 2>/dev/null | tail -1)"
+note "cmake: $(cmake --version | head -1); compiler: $(c++ --version | head -1); libc: $(ldd --version 2>&1 | head -1)"
+note "cpus: $(nproc); nvcc: $(nvcc --version 2>/dev/null | tail -1)"
 prefix=$("$python" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')
 torch_root=$("$python" -c 'import os, torch; print(os.path.dirname(torch.__file__))')
 abi=$("$python" -c 'import torch; print(int(torch._C._GLIBCXX_USE_CXX11_ABI))')
@@ -44,37 +64,109 @@ for std in 17 20; do
   if c++ -std=c++$std -fsyntax-only -I"$torch_root/include" -I"$torch_root/include/torch/csrc/api/include" \
        "$out/std_probe.cc" 2>"$out/std_probe_$std.log"; then cxx_std=$std; break; fi
 done
-[ -n "$cxx_std" ] || { note "error: LibTorch's headers compile with neither C++17 nor C++20 (see $out/std_probe_*.log)"; exit 1; }
+[ -n "$cxx_std" ] || { note "error: LibTorch's headers compile with neither C++17 nor C++20"; head -5 "$out/std_probe_17.log"; exit 1; }
 note "c++ standard for LibTorch's headers: $cxx_std"
 
-step "build (cmake, ninja, $jobs jobs)"
+step "build the driver (cmake, ninja, $jobs jobs)"
 deps=()
 [ -d .deps ] && deps=(-DENS_DEPS_ROOT=.deps)
 cmake -S . -B build -G Ninja -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_STANDARD="$cxx_std" "${deps[@]}" \
   >"$out/cmake.log" 2>&1 || { note "error: cmake configure failed"; tail -20 "$out/cmake.log"; exit 1; }
-timeout 300 cmake --build build -j "$jobs" >"$out/build.log" 2>&1 \
-  || { note "error: build failed"; grep -m5 -B2 -A8 "error" "$out/build.log"; exit 1; }
+if ! timeout 300 cmake --build build -j "$jobs" --target driver -- -k 0 >"$out/build.log" 2>&1; then
+  note "error: build failed"
+  grep -E "error|undefined reference" "$out/build.log" | sort -u | head -40 | tee -a "$summary"
+  exit 1
+fi
 export LD_LIBRARY_PATH="$PWD/.deps/lib:${LD_LIBRARY_PATH:-}"
 bin=build/runfiles/ensembles
+driver=$bin/driver/driver
+# images/s of a run's last epoch and its training seconds
+speed() { "$python" -c "import json,sys; r=json.load(open(sys.argv[1])); print('%.0f img/s last epoch, %.1f s training' % (r['history'][-1]['images_per_sec'], r['train_seconds']))" "$1/results.json"; }
 
-step "tests"
-timeout 240 ctest --test-dir build -j 4 --timeout 200 --output-on-failure >"$out/ctest.log" 2>&1
-grep -E "tests passed|tests failed" "$out/ctest.log" | tee -a "$summary"
+step "exit: a crash after the results were written? (seen 2026-11-28 with LibTorch 2.11)"
+# Each line narrows it down: no tensors (--list), tensors but no training
+# (--describe_model), training without OpenMP workers (--threads=1), without
+# -rdynamic (driver_no_exports), and under AddressSanitizer.
+tiny=(--dataset=synthetic --dataset_args=size=12,train=512,test=128,classes=4 --model=lenet --method=single --epochs=1)
+"$driver" --list >/dev/null 2>&1; note "--list: rc=$?"
+"$driver" --describe_model --input_shape=1x12x12 >/dev/null 2>&1; note "--describe_model: rc=$?"
+"$driver" --device=cpu "${tiny[@]}" --out_dir="$out/tiny_cpu" >"$out/tiny_cpu.log" 2>&1; note "cpu run: rc=$?"
+"$driver" --device=cpu --threads=1 "${tiny[@]}" --out_dir="$out/tiny_cpu1" >"$out/tiny_cpu1.log" 2>&1
+note "cpu run, --threads=1: rc=$?"
+"$driver" --device=cuda "${tiny[@]}" --out_dir="$out/tiny_cuda" >"$out/tiny_cuda.log" 2>&1; note "cuda run: rc=$?"
+if timeout 120 cmake --build build -j "$jobs" --target driver_no_exports >"$out/build_no_exports.log" 2>&1; then
+  "$bin/driver/driver_no_exports" --device=cpu "${tiny[@]}" --out_dir="$out/tiny_noexp" >"$out/tiny_noexp.log" 2>&1
+  note "cpu run, driver without -rdynamic: rc=$?"
+fi
+if [ -z "${SKIP_ASAN:-}" ] && cmake -S . -B build_asan -G Ninja -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_STANDARD="$cxx_std" \
+     -DENS_SANITIZE=address "${deps[@]}" >"$out/cmake_asan.log" 2>&1 \
+   && timeout 200 cmake --build build_asan -j "$jobs" --target driver >"$out/build_asan.log" 2>&1; then
+  ASAN_OPTIONS=detect_leaks=0:protect_shadow_gap=0 build_asan/runfiles/ensembles/driver/driver --device=cpu "${tiny[@]}" \
+    --out_dir="$out/tiny_asan" >"$out/tiny_asan.log" 2>&1
+  note "cpu run under AddressSanitizer: rc=$?"
+  grep -E "ERROR: AddressSanitizer|^    #[0-9]+ " "$out/tiny_asan.log" | head -25 | tee -a "$summary"
+fi
+if command -v cuda-gdb >/dev/null; then
+  timeout 90 cuda-gdb -batch -ex run -ex bt -ex "info sharedlibrary" --args "$driver" --device=cpu "${tiny[@]}" \
+    --out_dir="$out/tiny_gdb" >"$out/gdb.log" 2>&1
+  grep -E "^#[0-9]+ |signal" "$out/gdb.log" | head -20 | tee -a "$summary"
+fi
 
 step "driver end to end on CUDA"
 if [ -d .deps/data/fashion-mnist ]; then
-  data=(--dataset=fashion_mnist --dataset_args=dir=.deps/data/fashion-mnist)
+  fmnist=(--dataset=fashion_mnist --dataset_args=dir=.deps/data/fashion-mnist)
 else
-  data=(--dataset=synthetic --dataset_args=size=28,train=20000,test=2000,classes=10)
+  fmnist=(--dataset=synthetic --dataset_args=size=28,train=20000,test=2000,classes=10)
 fi
-timeout 120 "$bin/driver/driver" --device=cuda "${data[@]}" --method=deep_ensemble --members=2 --epochs=2 \
+timeout 120 "$driver" --device=cuda "${fmnist[@]}" --method=deep_ensemble --members=2 --epochs=2 \
   --out_dir="$out/run_cuda" >"$out/run_cuda.log" 2>&1
-note "driver rc=$? $(grep -E '^ +2 ' "$out/run_cuda.log" | head -1)"
-grep -E "epoch" "$out/run_cuda.log" | tail -2 | tee -a "$summary"
+note "deep_ensemble lenet 2x2 epochs, fp32: rc=$? $(speed "$out/run_cuda" 2>&1)"
+grep -E "^ +[12] " "$out/run_cuda.log" | tee -a "$summary"
+timeout 120 "$driver" --device=cuda "${fmnist[@]}" --method=deep_ensemble --members=2 --epochs=2 --autocast=bf16 \
+  --channels_last --cudnn_benchmark --members_together=2 --out_dir="$out/run_cuda_fast" >"$out/run_cuda_fast.log" 2>&1
+note "same, bf16 + channels_last + cudnn_benchmark + members_together=2: rc=$? $(speed "$out/run_cuda_fast" 2>&1)"
+grep -E "^ +[12] " "$out/run_cuda_fast.log" | tee -a "$summary"
 
-step "throughput, ours vs the host's PyTorch (3x32x32, batch 128)"
+step "throughput, ours vs the host's PyTorch (3x32x32, batch 128, second epoch timed)"
+fast_ours="--autocast=bf16 --channels_last --cudnn_benchmark"
+fast_theirs="--bf16 --channels_last --cudnn_benchmark"
 for model in preresnet20 wrn28_10; do
-  DATA=random32 timeout 150 benchmarks/compare_pytorch.sh "$model" "$bin/driver/driver" 20000 "$(nproc)" cuda "$python" \
-    2>&1 | tee -a "$summary"
+  images=20000
+  [ "$model" = wrn28_10 ] && images=10000
+  for variant in fp32 fast; do
+    if [ "$variant" = fast ]; then ours_flags=$fast_ours; theirs_flags=$fast_theirs; else ours_flags=""; theirs_flags=""; fi
+    note "-- $model $variant"
+    EPOCHS=2 DATA=random32 OURS_FLAGS="$ours_flags" THEIRS_FLAGS="$theirs_flags" timeout 150 \
+      benchmarks/compare_pytorch.sh "$model" "$driver" "$images" "$(nproc)" cuda "$python" 2>&1 | tee -a "$summary"
+  done
 done
+
+[ -n "${SKIP_DE5:-}" ] || {
+step "a deep ensemble of 5, one member at a time vs all together"
+random32=(--dataset=synthetic --dataset_args=size=32,channels=3,classes=10,noise=0.3,train=20000,test=1000)
+for model in preresnet20 lenet; do
+  data=("${random32[@]}")
+  [ "$model" = lenet ] && data=("${fmnist[@]}")
+  for together in 1 5; do
+    run="$out/de5_${model}_$together"
+    timeout 150 "$driver" --device=cuda "${data[@]}" --model="$model" --method=deep_ensemble --members=5 --epochs=2 \
+      --cudnn_benchmark --members_together=$together --eval_sizes=5 --out_dir="$run" >"$run.log" 2>&1
+    note "$model x5, members_together=$together: rc=$? $(speed "$run" 2>&1)"
+  done
+done
+}
+
+step "tests ($(left) s left)"
+if [ "$(left)" -gt 120 ]; then
+  if timeout $(( $(left) - 90 )) cmake --build build -j "$jobs" >"$out/build_all.log" 2>&1; then
+    OMP_NUM_THREADS=2 timeout $(( $(left) - 10 )) ctest --test-dir build -j 8 --timeout 300 --output-on-failure \
+      >"$out/ctest.log" 2>&1
+    grep -E "tests passed|tests failed|\(Failed\)|\(Timeout\)|Not Run" "$out/ctest.log" | tee -a "$summary"
+  else
+    note "error: building the tests failed or ran out of time"
+    grep -E "error|undefined reference" "$out/build_all.log" | sort -u | head -20 | tee -a "$summary"
+  fi
+else
+  note "skipped: too little time left"
+fi
 step "done"

@@ -4,12 +4,8 @@
 # has its sizes, and run_table.sh runs a small table end to end: rows in
 # order, DEE against row 00, the report, finished rows kept on a rerun.
 set -uo pipefail
-root="$TEST_SRCDIR/$TEST_WORKSPACE"
-driver="$root/driver/driver"
+source "$TEST_SRCDIR/$TEST_WORKSPACE/tests/testing/shell_test.sh"
 paper="$root/benchmarks/paper"
-tmp="$TEST_TMPDIR"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
 tables=0
 for table in "$paper"/*/; do
@@ -54,5 +50,4 @@ bash "$paper/run_table.sh" "$mini" "$driver" "$tmp/mini_runs" --seed=4 >"$tmp/ta
   || fail "run_table.sh rerun failed: $(tail -3 "$tmp/table2.log")"
 [ "$(grep -c 'finished earlier, kept' "$tmp/table2.log")" = 2 ] || fail "rerun did not keep both rows"
 
-if [ "$failures" -ne 0 ]; then echo "$failures failure(s)"; exit 1; fi
-echo "all paper-table checks passed ($tables tables)"
+finish "paper_tables_test ($tables tables)"

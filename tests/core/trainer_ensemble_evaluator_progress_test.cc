@@ -115,7 +115,9 @@ TEST(TrainerTest, ChannelsLastTrainsTheSameUpToRounding) {
   for (const auto& item : a) {
     const torch::Tensor& other = b[item.key()];
     EXPECT_LT((item.value() - other).abs().max().item<double>(), 1e-5) << item.key();
-    if (other.dim() == 4) EXPECT_TRUE(other.is_contiguous(torch::MemoryFormat::ChannelsLast)) << item.key();
+    if (other.dim() == 4) {
+      EXPECT_TRUE(other.is_contiguous(torch::MemoryFormat::ChannelsLast)) << item.key();
+    }
   }
 }
 

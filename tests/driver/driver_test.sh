@@ -3,24 +3,9 @@
 # --print_lr, plugins, a real training run with its outputs, --eval_only and
 # DEE. Runs the real binary built by Bazel.
 set -uo pipefail
-root="$TEST_SRCDIR/$TEST_WORKSPACE"
-driver="$root/driver/driver"
+source "$TEST_SRCDIR/$TEST_WORKSPACE/tests/testing/shell_test.sh"
 plugin="$root/plugins/one_cycle_schedule.so"
 duplicate="$root/tests/plugins/duplicate_schedule_plugin.so"
-tmp="$TEST_TMPDIR"
-failures=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# expect_error CODE SUBSTRING ARGS...: exit code CODE, one stderr line holding SUBSTRING.
-expect_error() {
-  local code=$1 needle=$2; shift 2
-  "$driver" "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  [ "$rc" = "$code" ] || fail "$* exited $rc, expected $code: $(cat "$tmp/err")"
-  [ "$(wc -l <"$tmp/err")" = 1 ] || fail "$* printed $(wc -l <"$tmp/err") lines on stderr: $(cat "$tmp/err")"
-  grep -qF -- "$needle" "$tmp/err" || fail "$* stderr lacks '$needle': $(cat "$tmp/err")"
-}
 
 # --list names every registry and component.
 "$driver" --list >"$tmp/list" || fail "--list exited non-zero"
@@ -40,6 +25,13 @@ expect_error 2 "--device='tpu' must be cpu, cuda or auto" --device=tpu --dataset
 expect_error 2 "unexpected argument 'stray'" stray
 expect_error 2 "--eval_sizes: '2' must be ascending" --eval_sizes=3,2 --dataset=synthetic
 expect_error 2 "sets its own schedule" --method=fge --schedule=cosine --dataset=synthetic
+expect_error 2 "--autocast='fp8' must be off or bf16" --autocast=fp8 --dataset=synthetic
+expect_error 2 "--members_together=0 must be >= 1" --members_together=0 --dataset=synthetic
+expect_error 2 "--members_together: method 'fge' does not train independent members" --method=fge \
+  --members_together=2 --dataset=synthetic
+# Refused once the model exists (after the progress lines): resnet110 pads channels.
+ONE_LINE=false expect_error 2 "mixes the members' channels" --model=resnet110 --members_together=2 --epochs=1 \
+  --dataset=synthetic --dataset_args=train=64,test=16 --out_dir="$tmp/together_refused"
 if ! command -v nvidia-smi >/dev/null; then  # no GPU on this machine
   expect_error 2 "--device=cuda: no CUDA device is available" --device=cuda --dataset=synthetic
 fi
@@ -81,6 +73,17 @@ data=(--dataset=synthetic --dataset_args=noise=0.4,train=300,test=200 --model=ml
   || fail "training run failed: $(cat "$tmp/de.err")"
 grep -q "size   error %      NLL     cNLL    Brier      ECE    AUROC     DEE" "$tmp/de.out" || fail "no table: $(cat "$tmp/de.out")"
 grep -q "member 3/3 epoch 4" "$tmp/de.err" || fail "no progress lines"
+
+# Members trained together (a pair, then one) in bf16: three members saved, the flags recorded.
+"$driver" "${data[@]}" --method=deep_ensemble --members_together=2 --autocast=bf16 --out_dir="$tmp/together" \
+  >/dev/null 2>"$tmp/together.err" || fail "--members_together run failed: $(tail -1 "$tmp/together.err")"
+grep -q "members 1-2/3 epoch 4" "$tmp/together.err" || fail "no pair progress: $(tail -3 "$tmp/together.err")"
+python3 -c "
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r['config']['members_together'] == 2 and r['config']['autocast'] == 'bf16', r['config']
+assert [m['size'] for m in r['metrics']] == [1, 2, 3], r['metrics']
+" "$tmp/together/results.json" || fail "together results.json"
 for f in results.json predictions/labels.npy predictions/member_000.npy predictions/member_002.npy \
          members/ensemble.json members/member_002.pt; do
   [ -s "$tmp/de/$f" ] || fail "missing $f"
@@ -175,4 +178,4 @@ import json; m = json.load(open('$tmp/sse/results.json'))['metrics']
 assert all(x['dee'] is not None and 1 <= x['dee'] <= 3 for x in m), m" || fail "DEE values"
 expect_error 2 "DEE needs a deep_ensemble run" "${data[@]}" --method=single --out_dir="$tmp/s" --dee_reference="$tmp/sse"
 
-if [ "$failures" = 0 ]; then echo "driver_test: all checks passed"; else echo "driver_test: $failures failed"; exit 1; fi
+finish driver_test

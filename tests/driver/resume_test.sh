@@ -8,23 +8,12 @@
 # Also: a killed run leaves no results.json; finished and interrupted runs
 # are not overwritten without --overwrite; --resume checks the flags.
 set -uo pipefail
-root="$TEST_SRCDIR/$TEST_WORKSPACE"
-driver="$root/driver/driver"
-tmp="$TEST_TMPDIR"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+# Errors here may follow progress lines on stderr.
+ONE_LINE=false
+source "$TEST_SRCDIR/$TEST_WORKSPACE/tests/testing/shell_test.sh"
 
 common=(--dataset=synthetic --dataset_args=train=20000,test=500 --model=mlp
         --model_args=width=256,depth=2,dropout=0.2 --batch_size=20 --threads=1 --seed=7)
-
-# expect_error CODE SUBSTRING ARGS...
-expect_error() {
-  local code=$1 needle=$2; shift 2
-  "$driver" "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  [ "$rc" = "$code" ] || fail "$* exited $rc, expected $code: $(cat "$tmp/err")"
-  grep -qF -- "$needle" "$tmp/err" || fail "$* stderr lacks '$needle': $(tail -1 "$tmp/err")"
-}
 
 # same_outputs A B: equal metrics and history (minus timings) and identical predictions.
 same_outputs() {
@@ -113,5 +102,4 @@ expect_error 1 "training diverged: all 2 members" "${run[@]}" --method=deep_ense
   --on_divergence=skip_member --out_dir="$tmp/diverged_skip"
 expect_error 2 "--on_divergence='skip' must be fail or skip_member" "${run[@]}" --on_divergence=skip
 
-if [ "$failures" -ne 0 ]; then echo "$failures failure(s)"; exit 1; fi
-echo "all resume checks passed"
+finish resume_test

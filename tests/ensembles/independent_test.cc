@@ -32,5 +32,25 @@ TEST_F(MethodsTest, SameSeedSameMetrics) {
   EXPECT_NE(TrainAndEvaluate("deep_ensemble", "").back().nll, a.back().nll);
 }
 
+// --members_together: the same initialisations and data orders, trained as
+// one batched network, give the members trained alone (up to rounding; no
+// dropout here, whose draws would differ). Three members: a pair and one.
+TEST_F(MethodsTest, MembersTogetherTrainLikeMembersAlone) {
+  model_args_ = "width=48,depth=1,dropout=0";
+  const auto alone = TrainAndEvaluate("deep_ensemble", "");
+  history_.clear();
+  context_.members_together = 2;
+  const auto together = TrainAndEvaluate("deep_ensemble", "");
+  ASSERT_EQ(together.size(), 3u);
+  ASSERT_EQ(alone.size(), together.size());
+  for (size_t i = 0; i < alone.size(); ++i) {
+    EXPECT_NEAR(together[i].nll, alone[i].nll, 1e-4 * alone[i].nll) << "size " << i + 1;
+    EXPECT_NEAR(together[i].error, alone[i].error, 0.51) << "size " << i + 1;  // one borderline example at most
+  }
+  ASSERT_EQ(history_.size(), 12u);  // the pair's 6 epochs, then the third member's
+  EXPECT_EQ(history_[0].member, 0);
+  EXPECT_EQ(history_[6].member, 2);
+}
+
 }  // namespace
 }  // namespace ens

@@ -61,7 +61,7 @@ TEST_F(MethodsTest, KroneckerFactorAOfAConvolutionIsTheMeanOverPatches) {
   // G is a covariance of gradients: symmetric, positive semi-definite.
   const torch::Tensor g = (*factors)[0].g;
   EXPECT_TRUE(torch::allclose(g, g.t()));
-  EXPECT_GE(torch::linalg::eigvalsh(g, "L").min().item<double>(), -1e-10);
+  EXPECT_GE(torch::linalg_eigvalsh(g, "L").min().item<double>(), -1e-10);
 }
 
 TEST_F(MethodsTest, KfacLaplaceTunesTheScaleDrawsAndReloads) {

@@ -4,12 +4,8 @@
 # Markdown, CSV and the gnuplot figures (PNG, SVG) are written, and bad
 # input is a one-line error.
 set -uo pipefail
-root="$TEST_SRCDIR/$TEST_WORKSPACE"
-driver="$root/driver/driver"
+source "$TEST_SRCDIR/$TEST_WORKSPACE/tests/testing/shell_test.sh"
 report="$root/tools/report/report"
-tmp="$TEST_TMPDIR"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
 common=(--dataset=synthetic --dataset_args=train=600,test=300 --model=mlp --threads=1 --epochs=2)
 for seed in 1 2; do
@@ -45,22 +41,14 @@ for figure in metrics_vs_size training; do
 done
 [ -s "$tmp/report/plots.gp" ] || fail "plots.gp missing"
 
-# expect_error SUBSTRING ARGS...: exit 2, one stderr line holding SUBSTRING.
-expect_error() {
-  local needle=$1; shift
-  "$report" "$@" >/dev/null 2>"$tmp/err"
-  local rc=$?
-  [ "$rc" = 2 ] || fail "report $* exited $rc"
-  [ "$(wc -l <"$tmp/err")" = 1 ] || fail "report $* printed $(wc -l <"$tmp/err") lines"
-  grep -qF -- "$needle" "$tmp/err" || fail "report $*: '$needle' not in: $(cat "$tmp/err")"
-}
-expect_error "$tmp/nothing/results.json: cannot open" "$tmp/nothing"
-expect_error "are the same setting with seed 1" "$tmp/de_1" "$tmp/de_1"
-expect_error "--sizes: '0' is not a positive integer" --sizes=0 "$tmp/de_1"
-expect_error "--gnuplot=/nonexistent/gnuplot not found" --out_dir="$tmp/r2" --gnuplot=/nonexistent/gnuplot "$tmp/de_1"
-expect_error "no results directories given"
+# The report's errors: exit 2, one stderr line naming the problem.
+program="$report"
+expect_error 2 "$tmp/nothing/results.json: cannot open" "$tmp/nothing"
+expect_error 2 "are the same setting with seed 1" "$tmp/de_1" "$tmp/de_1"
+expect_error 2 "--sizes: '0' is not a positive integer" --sizes=0 "$tmp/de_1"
+expect_error 2 "--gnuplot=/nonexistent/gnuplot not found" --out_dir="$tmp/r2" --gnuplot=/nonexistent/gnuplot "$tmp/de_1"
+expect_error 2 "no results directories given"
 echo '{"config": {}}' >"$tmp/bad.json"
-expect_error "$tmp/bad.json: not a results.json of the driver" "$tmp/bad.json"
+expect_error 2 "$tmp/bad.json: not a results.json of the driver" "$tmp/bad.json"
 
-if [ "$failures" -ne 0 ]; then echo "$failures failure(s)"; exit 1; fi
-echo "all report checks passed"
+finish report_test
