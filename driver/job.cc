@@ -28,17 +28,18 @@ namespace ens {
 namespace {
 
 absl::StatusOr<torch::Device> ResolveDevice(const std::string& name) {
-  const bool cuda = torch::cuda::is_available();
+  // A CPU run never touches the CUDA runtime.
   if (name == "cpu") return torch::Device(torch::kCPU);
-  if (name == "auto") return cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-  if (name == "cuda") {
-    if (!cuda) {
-      return absl::FailedPreconditionError(
-          "--device=cuda: no CUDA device is available (this LibTorch has no CUDA support or no GPU is visible)");
-    }
-    return torch::Device(torch::kCUDA);
+  if (name != "auto" && name != "cuda") {
+    return absl::InvalidArgumentError(absl::StrCat("--device='", name, "' must be cpu, cuda or auto"));
   }
-  return absl::InvalidArgumentError(absl::StrCat("--device='", name, "' must be cpu, cuda or auto"));
+  const bool cuda = torch::cuda::is_available();
+  if (name == "auto") return cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  if (!cuda) {
+    return absl::FailedPreconditionError(
+        "--device=cuda: no CUDA device is available (this LibTorch has no CUDA support or no GPU is visible)");
+  }
+  return torch::Device(torch::kCUDA);
 }
 
 absl::StatusOr<std::vector<int64_t>> ParseEvalSizes(const std::string& text, int64_t ensemble_size) {

@@ -85,8 +85,9 @@ speed() { "$python" -c "import json,sys; r=json.load(open(sys.argv[1])); print('
 
 step "exit: a crash after the results were written? (seen 2026-11-28 with LibTorch 2.11)"
 # Each line narrows it down: no tensors (--list), tensors but no training
-# (--describe_model), training without OpenMP workers (--threads=1), without
-# -rdynamic (driver_no_exports), and under AddressSanitizer.
+# (--describe_model), a CPU run (which no longer initialises CUDA: it did on
+# 2026-11-28 and crashed too), training without OpenMP workers (--threads=1),
+# without -rdynamic (driver_no_exports), and under AddressSanitizer.
 tiny=(--dataset=synthetic --dataset_args=size=12,train=512,test=128,classes=4 --model=lenet --method=single --epochs=1)
 "$driver" --list >/dev/null 2>&1; note "--list: rc=$?"
 "$driver" --describe_model --input_shape=1x12x12 >/dev/null 2>&1; note "--describe_model: rc=$?"

@@ -4,7 +4,7 @@
 # has its sizes, and run_table.sh runs a small table end to end: rows in
 # order, DEE against row 00, the report, finished rows kept on a rerun.
 set -uo pipefail
-source "$TEST_SRCDIR/$TEST_WORKSPACE/tests/testing/shell_test.sh"
+source "$TEST_SRCDIR/$TEST_WORKSPACE/tests/testing/shell_helpers.sh"
 paper="$root/benchmarks/paper"
 
 tables=0

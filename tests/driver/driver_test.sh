@@ -3,7 +3,7 @@
 # --print_lr, plugins, a real training run with its outputs, --eval_only and
 # DEE. Runs the real binary built by Bazel.
 set -uo pipefail
-source "$TEST_SRCDIR/$TEST_WORKSPACE/tests/testing/shell_test.sh"
+source "$TEST_SRCDIR/$TEST_WORKSPACE/tests/testing/shell_helpers.sh"
 plugin="$root/plugins/one_cycle_schedule.so"
 duplicate="$root/tests/plugins/duplicate_schedule_plugin.so"
 

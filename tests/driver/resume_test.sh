@@ -10,7 +10,7 @@
 set -uo pipefail
 # Errors here may follow progress lines on stderr.
 ONE_LINE=false
-source "$TEST_SRCDIR/$TEST_WORKSPACE/tests/testing/shell_test.sh"
+source "$TEST_SRCDIR/$TEST_WORKSPACE/tests/testing/shell_helpers.sh"
 
 common=(--dataset=synthetic --dataset_args=train=20000,test=500 --model=mlp
         --model_args=width=256,depth=2,dropout=0.2 --batch_size=20 --threads=1 --seed=7)

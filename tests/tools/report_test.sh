@@ -4,7 +4,7 @@
 # Markdown, CSV and the gnuplot figures (PNG, SVG) are written, and bad
 # input is a one-line error.
 set -uo pipefail
-source "$TEST_SRCDIR/$TEST_WORKSPACE/tests/testing/shell_test.sh"
+source "$TEST_SRCDIR/$TEST_WORKSPACE/tests/testing/shell_helpers.sh"
 report="$root/tools/report/report"
 
 common=(--dataset=synthetic --dataset_args=train=600,test=300 --model=mlp --threads=1 --epochs=2)

@@ -19,10 +19,12 @@ std::optional<double> Number(const nlohmann::json& object, const char* key) {
   return object.at(key).get<double>();
 }
 
-// Flags that do not change what a run computes, or that differ per seed.
+// Flags that do not change what a run computes (beyond rounding and which
+// random draws dropout takes), or that differ per seed.
 const std::set<std::string>& RunLocalKeys() {
   static const auto* keys = new std::set<std::string>{
-      "seed", "command_line", "threads", "device", "eval_sizes", "eval_batch_size", "dee_reference", "out_dir"};
+      "seed",          "command_line",  "threads", "device",          "eval_sizes",
+      "eval_batch_size", "dee_reference", "out_dir", "cudnn_benchmark", "members_together"};
   return *keys;
 }
 

@@ -1,7 +1,7 @@
 # Sourced by the shell tests (after `set -uo pipefail`): where the built
 # binaries are, a scratch folder, failure counting and the common checks.
 #
-#   source "$TEST_SRCDIR/$TEST_WORKSPACE/tests/testing/shell_test.sh"
+#   source "$TEST_SRCDIR/$TEST_WORKSPACE/tests/testing/shell_helpers.sh"
 #   expect_error 2 "--members=-1 must be >= 1" --members=-1
 #   finish "driver checks"
 #
