@@ -32,7 +32,9 @@ class ProgressReporter {
 
   // Total epochs the whole run will train (for the ETA); 0 = unknown.
   void Plan(int64_t total_epochs);
-  // Epochs restored from a checkpoint: no longer ahead (nor timed).
+  // Epochs no longer ahead (nor timed): restored from a checkpoint, or
+  // covered by another run's records (members trained together); negative:
+  // planned again.
   void Skip(int64_t epochs);
   void Iteration(const std::string& label, int64_t done, int64_t total, double loss, double lr);
   void EpochDone(const std::string& label, const EpochRecord& record);

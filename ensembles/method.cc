@@ -87,6 +87,8 @@ absl::StatusOr<std::vector<StateDict>> TrainMembersTogether(
     return absl::InvalidArgumentError(absl::StrCat("--members_together: ", together.status().message()));
   }
   ENS_ASSIGN_OR_RETURN(std::unique_ptr<Schedule> schedule, make_schedule());
+  // One progress epoch (and one history record) covers the group's members.
+  if (context.progress) context.progress->Skip((size - 1) * epochs);
   TrainerOptions options =
       context.TrainerOptionsFor(first, seeds[0], absl::StrCat("members ", first + 1, "-", first + size, "/", count));
   options.member_data_seeds = seeds;
@@ -125,6 +127,7 @@ absl::StatusOr<std::vector<StateDict>> TrainIndependentMembers(
       if (context.progress) {
         context.progress->Message(absl::StrCat("members ", first + 1, "-", first + size, " diverged together (",
                                                trained.status().message(), "); training them one at a time"));
+        context.progress->Skip(-(size - 1) * epochs);  // their epochs are planned one by one again
       }
     }
     for (int64_t m = first; m < first + size; ++m) {
