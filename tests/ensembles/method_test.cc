@@ -38,5 +38,29 @@ TEST_F(MethodsTest, DivergedMembersFailOrAreSkipped) {
   EXPECT_THAT(std::string(all.status().message()), HasSubstr("training diverged: all 2 members"));
 }
 
+// Members trained together share one loss: a member that diverges stops its
+// group; with skip_diverged_members the group is retrained one member at a
+// time and only the diverging member is dropped.
+TEST_F(MethodsTest, MembersTogetherDivergeAsAGroupThenOneAtATime) {
+  int calls = 0;
+  // The group's schedule and then member 1's alone get an absurd rate.
+  const auto make_schedule = [&]() {
+    ++calls;
+    return MakeSchedule("constant", "", ScheduleContext{100, 12, calls <= 2 ? 1e30 : 0.05});
+  };
+  context_.members_together = 3;
+  auto failed = TrainIndependentMembers(context_, 3, 2, make_schedule);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_TRUE(IsDivergence(failed.status()));
+  EXPECT_THAT(std::string(failed.status().message()), HasSubstr("training diverged: members 1-3/3 (train) epoch 1"));
+
+  calls = 0;
+  context_.skip_diverged_members = true;
+  auto skipped = TrainIndependentMembers(context_, 3, 2, make_schedule);
+  ASSERT_TRUE(skipped.ok()) << skipped.status();
+  EXPECT_EQ(skipped->size(), 2u);
+  EXPECT_EQ(calls, 4);  // the group, then each of its members alone
+}
+
 }  // namespace
 }  // namespace ens
