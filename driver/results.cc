@@ -92,6 +92,11 @@ absl::StatusOr<RunConfig> ConfigFromResults(const nlohmann::json& results, const
     config.nesterov = c.at("nesterov").get<bool>();
     config.weight_decay = c.at("weight_decay").get<double>();
     config.seed = c.at("seed").get<uint64_t>();
+    // Training settings that --eval_only writes back unchanged (absent from
+    // runs older than the flags).
+    config.on_divergence = c.value("on_divergence", config.on_divergence);
+    config.autocast = c.value("autocast", config.autocast);
+    config.members_together = c.value("members_together", config.members_together);
     return config;
   } catch (const nlohmann::json::exception& e) {
     return absl::DataLossError(absl::StrCat(path, ": incomplete config: ", e.what()));

@@ -84,6 +84,13 @@ r = json.load(open(sys.argv[1]))
 assert r['config']['members_together'] == 2 and r['config']['autocast'] == 'bf16', r['config']
 assert [m['size'] for m in r['metrics']] == [1, 2, 3], r['metrics']
 " "$tmp/together/results.json" || fail "together results.json"
+# --eval_only writes the training settings back as they were.
+"$driver" --eval_only --out_dir="$tmp/together" >/dev/null 2>&1 || fail "--eval_only of the together run failed"
+python3 -c "
+import json, sys
+c = json.load(open(sys.argv[1]))['config']
+assert c['members_together'] == 2 and c['autocast'] == 'bf16', c
+" "$tmp/together/results.json" || fail "--eval_only lost the training settings"
 for f in results.json predictions/labels.npy predictions/member_000.npy predictions/member_002.npy \
          members/ensemble.json members/member_002.pt; do
   [ -s "$tmp/de/$f" ] || fail "missing $f"
