@@ -52,9 +52,7 @@ absl::Status Trainer::Run(const Schedule& schedule, int64_t epochs, const std::v
   const int64_t batch_size = std::min(options_.batch_size, n);
   const int64_t total = epochs * iterations_per_epoch_;
   const int64_t together = static_cast<int64_t>(order_rngs_.size());
-  if (together > 1 && data_.train.streamed()) {
-    return absl::InvalidArgumentError("members trained together need the training split in memory, not streamed");
-  }
+  if (together > 1) ENS_RETURN_IF_ERROR(RequireInMemory(data_.train, "training members together"));
   std::vector<int64_t> order(n);
   Checkpointer* checkpointer = options_.checkpointer;
   const int64_t run = checkpointer ? checkpointer->NextRun() : -1;

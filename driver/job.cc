@@ -42,6 +42,13 @@ absl::StatusOr<torch::Device> ResolveDevice(const std::string& name) {
   return torch::Device(torch::kCUDA);
 }
 
+// The run's device, with cuDNN's algorithm search as --cudnn_benchmark says.
+absl::StatusOr<torch::Device> DeviceFor(const RunConfig& config) {
+  ENS_ASSIGN_OR_RETURN(const torch::Device device, ResolveDevice(config.device));
+  if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(config.cudnn_benchmark);
+  return device;
+}
+
 absl::StatusOr<std::vector<int64_t>> ParseEvalSizes(const std::string& text, int64_t ensemble_size) {
   std::vector<int64_t> sizes;
   if (text.empty()) {
@@ -270,8 +277,7 @@ absl::Status RunTraining(const RunConfig& config) {
                 static_cast<long long>(config.members), static_cast<long long>(config.epochs), config.device.c_str());
     return absl::OkStatus();
   }
-  ENS_ASSIGN_OR_RETURN(const torch::Device device, ResolveDevice(config.device));
-  if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(config.cudnn_benchmark);
+  ENS_ASSIGN_OR_RETURN(const torch::Device device, DeviceFor(config));
   ENS_ASSIGN_OR_RETURN(auto dee_reference, DeeReferenceOf(config));
   // The form of --eval_sizes is checked now; the bound once the ensemble exists.
   if (!config.eval_sizes.empty()) {
@@ -359,8 +365,7 @@ absl::Status RunEvalOnly(const RunConfig& flags) {
   config.command_line = flags.command_line;
   ENS_RETURN_IF_ERROR(CheckCommonFlags(config));
   ENS_ASSIGN_OR_RETURN(Components components, ResolveComponents(config));
-  ENS_ASSIGN_OR_RETURN(const torch::Device device, ResolveDevice(config.device));
-  if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(config.cudnn_benchmark);
+  ENS_ASSIGN_OR_RETURN(const torch::Device device, DeviceFor(config));
   ENS_ASSIGN_OR_RETURN(auto dee_reference, DeeReferenceOf(config));
   ENS_ASSIGN_OR_RETURN(const Dataset data, MakeDataset(config.dataset, config.dataset_args, {config.seed}));
   ENS_ASSIGN_OR_RETURN(std::unique_ptr<Ensemble> ensemble, LoadEnsemble(absl::StrCat(out_dir, "/members")));
