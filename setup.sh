@@ -8,6 +8,7 @@ packages=(
   bazel-bootstrap          # the build (Bazel 4.2.3; WORKSPACE works offline)
   g++                      # the C++17 compiler
   libtorch-dev             # LibTorch 1.13 (CPU)
+  libgloo-dev              # the headers of LibTorch's Gloo process group (several processes)
   libabsl-dev              # absl::Status, strings
   libgflags-dev            # driver flags
   libgoogle-glog-dev       # logging (LibTorch's own dependency too)

@@ -26,6 +26,13 @@ torch::Tensor PredictLogProbs(Network& net, const Split& split, const BatchMaker
   return torch::cat(parts, 0);
 }
 
+absl::StatusOr<torch::Tensor> MemberLogProbs(const Ensemble& ensemble, int64_t i, Network& net, const Split& split,
+                                             const BatchMaker& batches, const EvalOptions& options) {
+  ENS_RETURN_IF_ERROR(ensemble.PrepareMember(i, net));
+  if (ensemble.NeedsBatchNormUpdate()) ENS_RETURN_IF_ERROR(options.recompute_batchnorm(net));
+  return PredictLogProbs(net, split, batches, options.batch_size);
+}
+
 SizeMetrics ComputeMetrics(const torch::Tensor& log_probs, const torch::Tensor& labels, int64_t size,
                            const EvalOptions& options) {
   SizeMetrics m;
@@ -68,9 +75,13 @@ absl::StatusOr<std::vector<SizeMetrics>> EvaluateEnsemble(const Ensemble& ensemb
   size_t next = 0;
   const int64_t last = options.sizes.empty() ? 0 : options.sizes.back();
   for (int64_t i = 0; i < last; ++i) {
-    ENS_RETURN_IF_ERROR(ensemble.PrepareMember(i, net));
-    if (ensemble.NeedsBatchNormUpdate()) ENS_RETURN_IF_ERROR(options.recompute_batchnorm(net));
-    const torch::Tensor member = PredictLogProbs(net, test, batches, options.batch_size);
+    torch::Tensor member;
+    if (options.member_log_probs) {
+      ENS_ASSIGN_OR_RETURN(member, options.member_log_probs(i));
+    }
+    if (!member.defined()) {
+      ENS_ASSIGN_OR_RETURN(member, MemberLogProbs(ensemble, i, net, test, batches, options));
+    }
     if (!options.predictions_dir.empty()) {
       ENS_RETURN_IF_ERROR(
           WriteNpy(absl::StrFormat("%s/member_%03d.npy", options.predictions_dir, i), member));

@@ -39,6 +39,9 @@ struct EvalOptions {
   // Recomputes BatchNorm statistics from the training data; called after
   // PrepareMember for ensembles that need it (sampled weights). Required then.
   std::function<absl::Status(Network&)> recompute_batchnorm;
+  // Member i's log-probabilities when another process computes them (the
+  // driver's ranks); an undefined tensor: computed here. Empty: all here.
+  std::function<absl::StatusOr<torch::Tensor>(int64_t member)> member_log_probs;
 };
 
 struct SizeMetrics {
@@ -54,6 +57,11 @@ struct SizeMetrics {
 
 // Log-probabilities [N, C] (float, CPU) of `net` as it is set up now.
 torch::Tensor PredictLogProbs(Network& net, const Split& split, const BatchMaker& batches, int64_t batch_size);
+
+// Member `i` of `ensemble` loaded into `net` (BatchNorm recomputed where the
+// ensemble needs it) and its log-probabilities on `split`.
+absl::StatusOr<torch::Tensor> MemberLogProbs(const Ensemble& ensemble, int64_t i, Network& net, const Split& split,
+                                             const BatchMaker& batches, const EvalOptions& options);
 
 // All metrics of one set of ensemble log-probabilities.
 SizeMetrics ComputeMetrics(const torch::Tensor& log_probs, const torch::Tensor& labels, int64_t size,

@@ -17,6 +17,45 @@
 namespace ens {
 namespace {
 constexpr absl::string_view kDivergence = "training diverged: ";
+
+// Data-parallel step: sums every rank's gradients (each already weighted by
+// its share of the batch) and, in the same buffer, `stats` (loss and correct
+// count), so one all-reduce per iteration carries everything.
+absl::Status SumOverRanks(const Distributed& dp, Network& net, torch::Tensor& stats) {
+  std::vector<torch::Tensor> parts;
+  std::vector<torch::Tensor> params = net.parameters();
+  for (const auto& p : params) {
+    parts.push_back(p.grad().defined() ? p.grad().reshape({-1}).to(torch::kFloat)
+                                       : torch::zeros({p.numel()}, p.options().dtype(torch::kFloat)));
+  }
+  parts.push_back(stats.to(params.empty() ? stats.device() : params[0].device(), torch::kFloat));
+  std::vector<torch::Tensor> buffer = {torch::cat(parts)};
+  ENS_RETURN_IF_ERROR(dp.AllReduceSum(buffer));
+  int64_t offset = 0;
+  for (auto& p : params) {
+    const torch::Tensor sum = buffer[0].slice(0, offset, offset + p.numel()).view_as(p).to(p.dtype());
+    if (p.grad().defined()) {
+      p.mutable_grad().copy_(sum);
+    } else {
+      p.mutable_grad() = sum.clone();
+    }
+    offset += p.numel();
+  }
+  stats = buffer[0].slice(0, offset).to(torch::kDouble).cpu();
+  return absl::OkStatus();
+}
+
+// Every rank continues from rank 0's parameters and buffers (at the start of
+// a run) or buffers (BatchNorm's running statistics, after every step).
+absl::Status TakeRankZeros(const Distributed& dp, Network& net, bool parameters) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> tensors = net.buffers();
+  if (parameters) {
+    for (const auto& p : net.parameters()) tensors.push_back(p);
+  }
+  if (tensors.empty()) return absl::OkStatus();
+  return dp.Broadcast(tensors, 0);
+}
 }  // namespace
 
 bool IsDivergence(const absl::Status& status) {
@@ -65,6 +104,8 @@ absl::Status Trainer::Run(const Schedule& schedule, int64_t epochs, const std::v
       progress_so_far = std::move(*saved);
     }
   }
+  const Distributed* dp = options_.data_parallel;
+  if (dp) ENS_RETURN_IF_ERROR(TakeRankZeros(*dp, *net_, /*parameters=*/true));
   int64_t iteration = progress_so_far.epochs_done * iterations_per_epoch_;
   for (int64_t epoch = progress_so_far.epochs_done + 1; epoch <= epochs; ++epoch) {
     net_->train();
@@ -92,39 +133,63 @@ absl::Status Trainer::Run(const Schedule& schedule, int64_t epochs, const std::v
       }
       const int64_t begin = b * batch_size;
       const int64_t end = std::min(begin + batch_size, n);
-      const torch::Tensor index = permutation.slice(1, begin, end).reshape({-1});  // member-major
+      const torch::Tensor batch = permutation.slice(1, begin, end).reshape({-1});  // member-major
+      const int64_t rows = batch.size(0);
+      // This process's rows: all, or its data-parallel part.
+      const auto [first, last] = dp ? DataParallelRows(rows, dp->rank(), dp->world_size())
+                                    : std::pair<int64_t, int64_t>{0, rows};
+      const torch::Tensor index = batch.slice(0, first, last);
       torch::Tensor raw;
       if (reader) {
         ENS_ASSIGN_OR_RETURN(raw, reader->Next());
+        if (dp) raw = raw.slice(0, first, last);
       } else {
         raw = images_.index_select(0, index);
       }
-      torch::Tensor inputs = batches_.Normalize(raw);
-      inputs = batches_.Augment(inputs, data_.augmentation);
-      const torch::Tensor targets = labels_.index_select(0, index);
 
       optimizer_->zero_grad();
-      torch::Tensor logits, loss;
-      {
-        Bf16AutocastGuard autocast(options_.device, options_.bf16_autocast);
-        logits = net_->forward(inputs);
-        loss = options_.loss ? options_.loss(logits, targets, index, iteration)
-                             : torch::nll_loss(torch::log_softmax(logits, 1), targets);
+      torch::Tensor loss, step_correct;
+      if (last > first) {
+        torch::Tensor inputs = batches_.Normalize(raw);
+        inputs = batches_.Augment(inputs, data_.augmentation);
+        const torch::Tensor targets = labels_.index_select(0, index);
+        torch::Tensor logits;
+        {
+          Bf16AutocastGuard autocast(options_.device, options_.bf16_autocast);
+          logits = net_->forward(inputs);
+          loss = options_.loss ? options_.loss(logits, targets, index, iteration)
+                               : torch::nll_loss(torch::log_softmax(logits, 1), targets);
+        }
+        // The mean over all members' examples, times K: each member's
+        // gradient is that of its own mean loss. Data-parallel: times this
+        // rank's share of the batch, so that the ranks' sum is the batch mean.
+        const double share = static_cast<double>(last - first) / static_cast<double>(rows);
+        (loss * (static_cast<double>(together) * share)).backward();
+        loss = loss.detach() * share;
+        step_correct = logits.detach().argmax(1).eq(targets).sum();
       }
-      // The mean over all members' examples, times K: each member's gradient
-      // is that of its own mean loss.
-      (together > 1 ? loss * static_cast<double>(together) : loss).backward();
+      double loss_value;
+      if (dp) {  // the batch's loss and count over every rank
+        torch::Tensor stats = torch::zeros({2}, torch::kDouble);
+        if (loss.defined()) {
+          stats[0] = loss.item<double>();
+          stats[1] = step_correct.item<int64_t>();
+        }
+        ENS_RETURN_IF_ERROR(SumOverRanks(*dp, *net_, stats));
+        loss_value = stats[0].item<double>();
+        correct += static_cast<int64_t>(std::llround(stats[1].item<double>()));
+      } else {
+        loss_value = loss.item<double>();
+        correct += step_correct;
+      }
       optimizer_->step();
-
-      const double loss_value = loss.item<double>();
+      if (dp) ENS_RETURN_IF_ERROR(TakeRankZeros(*dp, *net_, /*parameters=*/false));
       if (!std::isfinite(loss_value)) {
         return absl::InternalError(absl::StrCat(kDivergence, options_.label, " (", phase, ") epoch ",
                                                 epoch, " iteration ", iteration, " has loss ", loss_value,
                                                 " at lr ", lr, "; lower --lr"));
       }
-      const int64_t rows = index.size(0);
       loss_sum += loss_value * rows;
-      correct += logits.detach().argmax(1).eq(targets).sum();
       seen += rows;
       const IterationInfo info{iteration, total, epoch, lr};
       for (auto* callback : callbacks) callback->OnIterationEnd(info, *net_);

@@ -21,6 +21,7 @@
 
 #include "absl/status/status.h"
 #include "core/checkpoint.h"
+#include "core/distributed.h"
 #include "core/progress.h"
 #include "datasets/batches.h"
 #include "datasets/dataset.h"
@@ -84,6 +85,13 @@ struct TrainerOptions {
   // epoch record's loss and accuracy are over all members' examples. Empty:
   // one network, its order from data_seed.
   std::vector<uint64_t> member_data_seeds;
+  // Data-parallel training over these processes: every rank visits the same
+  // batches in the same order and trains on its part of each
+  // (DataParallelRows); gradients are summed over ranks, weighted so that
+  // they equal the whole batch's; BatchNorm normalises with each rank's own
+  // batch statistics and keeps rank 0's running statistics, as PyTorch's
+  // DistributedDataParallel. Null: this process alone.
+  const Distributed* data_parallel = nullptr;
 };
 
 class Trainer {

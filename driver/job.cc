@@ -42,10 +42,16 @@ absl::StatusOr<torch::Device> ResolveDevice(const std::string& name) {
   return torch::Device(torch::kCUDA);
 }
 
-// The run's device, with cuDNN's algorithm search as --cudnn_benchmark says.
-absl::StatusOr<torch::Device> DeviceFor(const RunConfig& config) {
-  ENS_ASSIGN_OR_RETURN(const torch::Device device, ResolveDevice(config.device));
-  if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(config.cudnn_benchmark);
+// The run's device, with cuDNN's algorithm search as --cudnn_benchmark says;
+// a rank of a distributed job takes GPU LOCAL_RANK (modulo the count).
+absl::StatusOr<torch::Device> DeviceFor(const RunConfig& config, int local_rank = 0) {
+  ENS_ASSIGN_OR_RETURN(torch::Device device, ResolveDevice(config.device));
+  if (device.is_cuda()) {
+    at::globalContext().setBenchmarkCuDNN(config.cudnn_benchmark);
+    if (local_rank > 0) {
+      device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(local_rank % torch::cuda::device_count()));
+    }
+  }
   return device;
 }
 
@@ -143,31 +149,87 @@ absl::Status CheckCommonFlags(const RunConfig& config) {
 
 ModelSpec SpecOf(const Dataset& data) { return {data.channels(), data.image_size(), data.num_classes}; }
 
-// Evaluates `ensemble`, writes predictions/ and results.json, prints the table.
-absl::Status EvaluateAndReport(const RunConfig& config, const std::string& out_dir, const Ensemble& ensemble,
-                               const Dataset& data, torch::Device device, const Params& model_params,
-                               std::vector<std::pair<double, double>> dee_reference, RunResults* results,
-                               ProgressReporter* progress) {
+// What evaluating an ensemble needs: the options, a network of its layers,
+// the batch maker (BatchNorm recomputation reads the training split).
+struct EvalSetup {
   EvalOptions options;
+  std::shared_ptr<Network> net;
+  std::unique_ptr<BatchMaker> batches;
+};
+
+absl::StatusOr<EvalSetup> SetUpEvaluation(const RunConfig& config, const Ensemble& ensemble, const Dataset& data,
+                                          torch::Device device, const Params& model_params) {
+  EvalSetup setup;
+  EvalOptions& options = setup.options;
   ENS_ASSIGN_OR_RETURN(options.sizes, ParseEvalSizes(config.eval_sizes, ensemble.size()));
   options.batch_size = config.eval_batch_size;
   options.cnll_splits = config.cnll_splits;
   options.seed = config.seed;
+  ENS_ASSIGN_OR_RETURN(const auto* model_entry, ModelRegistry().Find(config.model));
+  ENS_ASSIGN_OR_RETURN(const auto* layers, LayerKindRegistry().Find(ensemble.LayerKind()));
+  ENS_ASSIGN_OR_RETURN(setup.net, model_entry->factory(model_params, SpecOf(data), layers->factory()));
+  setup.net->to(device);
+  if (config.channels_last) ToChannelsLast(*setup.net);
+  setup.batches = std::make_unique<BatchMaker>(data, device, config.channels_last);
+  const BatchMaker* batches = setup.batches.get();
+  const int64_t batch_size = config.batch_size;
+  options.recompute_batchnorm = [&data, batches, batch_size](Network& member) {
+    return RecomputeBatchNorm(member, data, *batches, batch_size);
+  };
+  return setup;
+}
+
+// Distributed evaluation: member i's predictions come from the rank that
+// holds it (member-parallel: the one that trained it; otherwise i mod W).
+// (Tags below 100 are ensembles/method.cc's.)
+constexpr int kDoneTag = 100;
+constexpr int kPredictionsTag = 1 << 20;  // + member
+
+int RankOfMember(int64_t member, const std::vector<int>& member_ranks, const Distributed& dist) {
+  return member < static_cast<int64_t>(member_ranks.size()) ? member_ranks[member]
+                                                            : static_cast<int>(member % dist.world_size());
+}
+
+// Rank > 0: computes its members' test predictions and sends them to rank 0.
+absl::Status ServePredictions(const RunConfig& config, const Ensemble& ensemble, const Dataset& data,
+                              torch::Device device, const Params& model_params, const std::vector<int>& member_ranks,
+                              const Distributed& dist) {
+  ENS_ASSIGN_OR_RETURN(EvalSetup setup, SetUpEvaluation(config, ensemble, data, device, model_params));
+  const int64_t last = setup.options.sizes.empty() ? 0 : setup.options.sizes.back();
+  for (int64_t i = 0; i < last; ++i) {
+    if (RankOfMember(i, member_ranks, dist) != dist.rank()) continue;
+    ENS_ASSIGN_OR_RETURN(const torch::Tensor log_probs,
+                         MemberLogProbs(ensemble, i, *setup.net, data.test, *setup.batches, setup.options));
+    ENS_RETURN_IF_ERROR(dist.Send(log_probs, 0, kPredictionsTag + static_cast<int>(i)));
+  }
+  return absl::OkStatus();
+}
+
+// Evaluates `ensemble`, writes predictions/ and results.json, prints the table.
+// With `dist` (rank 0), other ranks' members' predictions are received.
+absl::Status EvaluateAndReport(const RunConfig& config, const std::string& out_dir, const Ensemble& ensemble,
+                               const Dataset& data, torch::Device device, const Params& model_params,
+                               std::vector<std::pair<double, double>> dee_reference, RunResults* results,
+                               ProgressReporter* progress, const Distributed* dist = nullptr,
+                               const std::vector<int>& member_ranks = {}) {
+  ENS_ASSIGN_OR_RETURN(EvalSetup setup, SetUpEvaluation(config, ensemble, data, device, model_params));
+  EvalOptions& options = setup.options;
   options.predictions_dir = absl::StrCat(out_dir, "/predictions");
   ENS_RETURN_IF_ERROR(MakeDirectories(options.predictions_dir));
   options.dee_reference = std::move(dee_reference);
-  ENS_ASSIGN_OR_RETURN(const auto* model_entry, ModelRegistry().Find(config.model));
-  ENS_ASSIGN_OR_RETURN(const auto* layers, LayerKindRegistry().Find(ensemble.LayerKind()));
-  ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net,
-                       model_entry->factory(model_params, SpecOf(data), layers->factory()));
-  net->to(device);
-  if (config.channels_last) ToChannelsLast(*net);
-  const BatchMaker batches(data, device, config.channels_last);
-  options.recompute_batchnorm = [&](Network& member) {
-    return RecomputeBatchNorm(member, data, batches, config.batch_size);
-  };
+  if (dist) {
+    const int64_t rows = data.test.size(), classes = data.num_classes;
+    options.member_log_probs = [dist, &member_ranks, rows, classes](int64_t i) -> absl::StatusOr<torch::Tensor> {
+      const int rank = RankOfMember(i, member_ranks, *dist);
+      if (rank == 0) return torch::Tensor();
+      torch::Tensor log_probs = torch::empty({rows, classes}, torch::kFloat);
+      ENS_RETURN_IF_ERROR(dist->Recv(log_probs, rank, kPredictionsTag + static_cast<int>(i)));
+      return log_probs;
+    };
+  }
   const auto start = std::chrono::steady_clock::now();
-  ENS_ASSIGN_OR_RETURN(results->metrics, EvaluateEnsemble(ensemble, *net, data.test, batches, options, progress));
+  ENS_ASSIGN_OR_RETURN(results->metrics,
+                       EvaluateEnsemble(ensemble, *setup.net, data.test, *setup.batches, options, progress));
   results->eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   results->ensemble_size = ensemble.size();
   results->logit_weights = ensemble.LogitWeights();
@@ -257,7 +319,7 @@ absl::Status DescribeModel(const RunConfig& config, const std::string& input_sha
   return absl::OkStatus();
 }
 
-absl::Status RunTraining(const RunConfig& config) {
+absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
   ENS_RETURN_IF_ERROR(CheckCommonFlags(config));
   ENS_ASSIGN_OR_RETURN(Components components, ResolveComponents(config));
   if (config.members_together > 1 && !components.method->TrainsMembersTogether()) {
@@ -277,16 +339,49 @@ absl::Status RunTraining(const RunConfig& config) {
                 static_cast<long long>(config.members), static_cast<long long>(config.epochs), config.device.c_str());
     return absl::OkStatus();
   }
-  ENS_ASSIGN_OR_RETURN(const torch::Device device, DeviceFor(config));
-  ENS_ASSIGN_OR_RETURN(auto dee_reference, DeeReferenceOf(config));
+  ENS_ASSIGN_OR_RETURN(const torch::Device device, DeviceFor(config, dist ? dist->local_rank() : 0));
+  const bool rank_zero = dist == nullptr || dist->rank() == 0;
+  std::vector<std::pair<double, double>> dee_reference;  // rank 0 evaluates
+  if (rank_zero) {
+    ENS_ASSIGN_OR_RETURN(dee_reference, DeeReferenceOf(config));
+  }
   // The form of --eval_sizes is checked now; the bound once the ensemble exists.
   if (!config.eval_sizes.empty()) {
     ENS_RETURN_IF_ERROR(ParseEvalSizes(config.eval_sizes, std::numeric_limits<int64_t>::max()).status());
   }
   if (config.resume && config.out_dir.empty()) return absl::InvalidArgumentError("--resume needs --out_dir");
-  const std::string out_dir = UserPath(config.out_dir.empty() ? DefaultOutDir(config) : config.out_dir);
-  ENS_RETURN_IF_ERROR(PrepareRunDirectory(out_dir, config.resume, config.overwrite,
-                                          TrainingIdentity(config, components, device)));
+  std::string out_dir = UserPath(config.out_dir.empty() ? DefaultOutDir(config) : config.out_dir);
+  nlohmann::json identity = TrainingIdentity(config, components, device);
+  // Where this process keeps its checkpoints: rank r > 0 in out_dir/rank_<r>.
+  std::string state_dir = out_dir;
+  if (dist) {
+    identity["device"] = device.type() == torch::kCUDA ? "cuda" : "cpu";  // ranks differ in GPU index
+    identity["world_size"] = dist->world_size();
+    ENS_ASSIGN_OR_RETURN(std::vector<std::string> identities, dist->AllGatherText("identity", identity.dump()));
+    const nlohmann::json rank_zero_identity = nlohmann::json::parse(identities[0]);
+    for (int r = 1; r < dist->world_size(); ++r) {
+      const std::string difference = FirstDifference(nlohmann::json::parse(identities[r]), rank_zero_identity,
+                                                     absl::StrCat("on rank ", r), "on rank 0");
+      if (!difference.empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("distributed: every rank must run the same job, but ", difference));
+      }
+    }
+    ENS_ASSIGN_OR_RETURN(std::vector<std::string> out_dirs, dist->AllGatherText("out_dir", out_dir));
+    out_dir = out_dirs[0];  // rank 0's (a default one carries a time stamp)
+    if (!rank_zero) state_dir = absl::StrCat(out_dir, "/rank_", dist->rank());
+    // Rank 0's directory first (--overwrite clears it), then the others'.
+    ENS_RETURN_IF_ERROR(dist->Agree("preparing --out_dir", rank_zero ? PrepareRunDirectory(out_dir, config.resume,
+                                                                                           config.overwrite, identity)
+                                                                      : absl::OkStatus()));
+    identity["rank"] = dist->rank();
+    ENS_RETURN_IF_ERROR(dist->Agree("preparing the ranks' directories",
+                                    rank_zero ? absl::OkStatus()
+                                              : PrepareRunDirectory(state_dir, config.resume, config.overwrite,
+                                                                    identity)));
+  } else {
+    ENS_RETURN_IF_ERROR(PrepareRunDirectory(out_dir, config.resume, config.overwrite, identity));
+  }
   ENS_ASSIGN_OR_RETURN(const Dataset data, MakeDataset(config.dataset, config.dataset_args, {config.seed}));
   ProgressReporter progress(stderr, isatty(2) != 0);
   progress.Message(absl::StrCat("dataset ", data.name, ": ", data.train.size(), " train / ", data.val.size(),
@@ -297,6 +392,7 @@ absl::Status RunTraining(const RunConfig& config) {
   results.config = config;
   results.component_params = components.params;
   results.device = device.str();
+  results.world_size = dist ? dist->world_size() : 1;
 
   TrainContext context;
   context.data = &data;
@@ -318,12 +414,15 @@ absl::Status RunTraining(const RunConfig& config) {
   context.schedule_args = config.schedule_args;
   context.progress = &progress;
   context.history = &results.history;
-  Checkpointer checkpointer(CheckpointDir(out_dir));
+  Checkpointer checkpointer(CheckpointDir(state_dir));
   context.checkpointer = &checkpointer;
   context.skip_diverged_members = config.on_divergence == "skip_member";
   context.channels_last = config.channels_last;
   context.bf16_autocast = config.autocast == "bf16";
   context.members_together = config.members_together;
+  std::vector<int> member_ranks;  // member-parallel: which rank holds each member
+  context.distributed = dist;
+  context.member_ranks = &member_ranks;
   ENS_ASSIGN_OR_RETURN(const int64_t planned, components.method->PlannedEpochs(context));
   progress.Plan(planned);
   {
@@ -340,11 +439,23 @@ absl::Status RunTraining(const RunConfig& config) {
   const auto start = std::chrono::steady_clock::now();
   ENS_ASSIGN_OR_RETURN(std::unique_ptr<Ensemble> ensemble, components.method->Train(context));
   results.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!rank_zero) {
+    ENS_RETURN_IF_ERROR(ServePredictions(config, *ensemble, data, device, model_params, member_ranks, *dist));
+    // Rank 0 says when results.json is written; until then a resume needs
+    // this rank's checkpoints.
+    torch::Tensor done = torch::zeros({1}, torch::kLong);
+    ENS_RETURN_IF_ERROR(dist->Recv(done, 0, kDoneTag));
+    return RemoveDirectory(state_dir);
+  }
   ENS_RETURN_IF_ERROR(ensemble->Save(absl::StrCat(out_dir, "/members")));
   ENS_RETURN_IF_ERROR(EvaluateAndReport(config, out_dir, *ensemble, data, device, model_params,
-                                        std::move(dee_reference), &results, &progress));
+                                        std::move(dee_reference), &results, &progress, dist, member_ranks));
   // The run is complete (members/, results.json): its checkpoints go.
-  return RemoveCheckpoints(out_dir);
+  ENS_RETURN_IF_ERROR(RemoveCheckpoints(out_dir));
+  for (int r = 1; dist && r < dist->world_size(); ++r) {
+    ENS_RETURN_IF_ERROR(dist->Send(torch::ones({1}, torch::kLong), r, kDoneTag));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status RunEvalOnly(const RunConfig& flags) {
@@ -382,6 +493,7 @@ absl::Status RunEvalOnly(const RunConfig& flags) {
                                e.value("seconds", 0.0), e.value("images_per_sec", 0.0)});
   }
   results.train_seconds = previous.value("train_seconds", 0.0);
+  results.world_size = previous.value("world_size", 1);
   return EvaluateAndReport(config, out_dir, *ensemble, data, device, components.model_params,
                            std::move(dee_reference), &results, &progress);
 }

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "absl/status/status.h"
+#include "core/distributed.h"
 #include "driver/run_config.h"
 
 namespace ens {
@@ -18,8 +19,12 @@ absl::Status PrintLearningRates(const RunConfig& config, std::FILE* out);
 absl::Status DescribeModel(const RunConfig& config, const std::string& input_shape, int64_t num_classes,
                            std::FILE* out);
 
-// Trains --method, evaluates, writes --out_dir, prints the table.
-absl::Status RunTraining(const RunConfig& config);
+// Trains --method, evaluates, writes --out_dir, prints the table. With
+// `dist` (several processes): every rank must run the same flags; members
+// (independent ones) or batches (everything else) are shared out, rank 0
+// gathers the members and the evaluation's predictions and writes --out_dir;
+// rank r keeps its checkpoints in --out_dir/rank_<r> until the job is done.
+absl::Status RunTraining(const RunConfig& config, const Distributed* dist = nullptr);
 
 // --eval_only: evaluates the members saved in --out_dir again.
 absl::Status RunEvalOnly(const RunConfig& config);

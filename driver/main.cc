@@ -6,7 +6,9 @@
 //   bazel run //:driver -- --plugins=bazel-bin/plugins/one_cycle_schedule.so --schedule=one_cycle --print_lr
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <memory>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -69,6 +71,8 @@ DEFINE_string(dee_reference, "", "results.json (or its directory) of a deep_ense
 DEFINE_bool(describe_model, false, "print --model's layers and parameter count for --input_shape, --num_classes");
 DEFINE_string(input_shape, "1x28x28", "CxHxW input for --describe_model");
 DEFINE_int64(num_classes, 10, "classes for --describe_model");
+DEFINE_int64(dist_timeout_s, 300, "distributed runs (WORLD_SIZE > 1 in the environment): seconds to wait for every "
+             "rank to arrive, and for any collective step (a rank's members are awaited without limit)");
 DEFINE_bool(eval_only, false, "evaluate the members saved in --out_dir again, without training");
 
 namespace {
@@ -163,7 +167,28 @@ int main(int argc, char** argv) {
       absl::Status status = ens::PrintLearningRates(config, stdout);
       return status.ok() ? 0 : Fail(status);
     }
-    absl::Status status = FLAGS_eval_only ? ens::RunEvalOnly(config) : ens::RunTraining(config);
+    absl::StatusOr<ens::DistributedEnv> env = ens::ReadDistributedEnv();
+    if (!env.ok()) return Fail(env.status());
+    if (env->world_size > 1 && FLAGS_eval_only) {
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat("--eval_only runs in one process, but the environment says WORLD_SIZE=", env->world_size)));
+    }
+    if (FLAGS_eval_only) {
+      absl::Status status = ens::RunEvalOnly(config);
+      return status.ok() ? 0 : Fail(status);
+    }
+    std::unique_ptr<ens::Distributed> dist;
+    if (env->world_size > 1) {
+      if (FLAGS_dist_timeout_s < 1) return Fail(absl::InvalidArgumentError("--dist_timeout_s must be >= 1"));
+      absl::StatusOr<std::unique_ptr<ens::Distributed>> connected =
+          ens::Distributed::Connect(*env, std::chrono::seconds(FLAGS_dist_timeout_s));
+      if (!connected.ok()) return Fail(connected.status());
+      dist = std::move(*connected);
+    }
+    absl::Status status = ens::RunTraining(config, dist.get());
+    if (!status.ok() && dist) {
+      return Fail(absl::Status(status.code(), absl::StrCat(dist->Describe(), ": ", status.message())));
+    }
     return status.ok() ? 0 : Fail(status);
   } catch (const std::exception& e) {
     // LibTorch reports through exceptions; keep the first line of its message.

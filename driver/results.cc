@@ -50,6 +50,7 @@ nlohmann::json ResultsToJson(const RunResults& r) {
       {"config", config},
       {"versions", {{"ensembles", "0.1.0"}, {"libtorch", TORCH_VERSION}}},
       {"device", r.device},
+      {"world_size", r.world_size},
       {"ensemble_size", r.ensemble_size},
       // How predictions/member_*.npy combine into the ensemble's prediction.
       {"combination", r.logit_weights.empty()

@@ -25,6 +25,7 @@ struct RunResults {
   // Parsed parameters, defaults included, per component ("method", ...).
   std::map<std::string, std::map<std::string, std::string>> component_params;
   std::string device;
+  int world_size = 1;  // processes that trained the run (core/distributed.h)
   int64_t ensemble_size = 0;
   // Empty: members' probabilities averaged; else softmax(sum_i w_i log p_i).
   std::vector<double> logit_weights;

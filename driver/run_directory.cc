@@ -38,16 +38,16 @@ absl::Status Remove(const std::string& path) {
   return absl::OkStatus();
 }
 
-// The first key whose value differs, as "key: here X, run Y".
-std::string FirstDifference(const nlohmann::json& here, const nlohmann::json& run, const std::string& prefix = "") {
+std::string Difference(const nlohmann::json& here, const nlohmann::json& run, const std::string& where_here,
+                       const std::string& where, const std::string& prefix) {
   for (const auto& [key, value] : here.items()) {
     const std::string name = prefix.empty() ? key : absl::StrCat(prefix, ".", key);
     if (!run.contains(key)) return absl::StrCat(name, " is new");
     if (value.is_object() && run.at(key).is_object()) {
-      const std::string inner = FirstDifference(value, run.at(key), name);
+      const std::string inner = Difference(value, run.at(key), where_here, where, name);
       if (!inner.empty()) return inner;
     } else if (value != run.at(key)) {
-      return absl::StrCat(name, " is ", value.dump(), " here but ", run.at(key).dump(), " in the interrupted run");
+      return absl::StrCat(name, " is ", value.dump(), " ", where_here, " but ", run.at(key).dump(), " ", where);
     }
   }
   for (const auto& [key, value] : run.items()) {
@@ -57,6 +57,11 @@ std::string FirstDifference(const nlohmann::json& here, const nlohmann::json& ru
 }
 
 }  // namespace
+
+std::string FirstDifference(const nlohmann::json& here, const nlohmann::json& other, const std::string& where_here,
+                            const std::string& where_other) {
+  return Difference(here, other, where_here, where_other, "");
+}
 
 std::string CheckpointDir(const std::string& out_dir) { return absl::StrCat(out_dir, "/checkpoints"); }
 
@@ -85,7 +90,7 @@ absl::Status PrepareRunDirectory(const std::string& out_dir, bool resume, bool o
     } catch (const nlohmann::json::exception& e) {
       return absl::DataLossError(absl::StrCat(job, ": not valid JSON: ", e.what()));
     }
-    const std::string difference = FirstDifference(identity, started);
+    const std::string difference = FirstDifference(identity, started, "here", "in the interrupted run");
     if (!difference.empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat("--resume: ", difference, " (", job, "); resume with the flags the run started with"));
@@ -129,5 +134,7 @@ absl::Status CheckFreeSpace(const std::string& out_dir, uint64_t bytes, const st
 }
 
 absl::Status RemoveCheckpoints(const std::string& out_dir) { return Remove(CheckpointDir(out_dir)); }
+
+absl::Status RemoveDirectory(const std::string& dir) { return Remove(dir); }
 
 }  // namespace ens

@@ -26,11 +26,19 @@ std::string CheckpointDir(const std::string& out_dir);
 absl::Status PrepareRunDirectory(const std::string& out_dir, bool resume, bool overwrite,
                                  const nlohmann::json& identity);
 
+// The first key whose value differs between two identities, as
+// "key is X <where_here> but Y <where_other>"; empty when they are equal.
+std::string FirstDifference(const nlohmann::json& here, const nlohmann::json& other, const std::string& where_here,
+                            const std::string& where_other);
+
 // Fails when the file system of `out_dir` has less than `bytes` free.
 absl::Status CheckFreeSpace(const std::string& out_dir, uint64_t bytes, const std::string& what);
 
 // After results.json is written: checkpoints/ is no longer needed.
 absl::Status RemoveCheckpoints(const std::string& out_dir);
+
+// A rank's own state directory (distributed runs), once the job is done.
+absl::Status RemoveDirectory(const std::string& dir);
 
 }  // namespace ens
 

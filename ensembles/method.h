@@ -15,6 +15,7 @@
 #include <torch/types.h>
 
 #include "absl/status/statusor.h"
+#include "core/distributed.h"
 #include "core/ensemble.h"
 #include "core/progress.h"
 #include "core/registry.h"
@@ -54,6 +55,11 @@ struct TrainContext {
   // --members_together: TrainIndependentMembers trains this many members at
   // once as one BatchedNetwork (models/batched.h).
   int64_t members_together = 1;
+  // Several processes (core/distributed.h), or null. Trainer runs are then
+  // data-parallel over them, except in TrainIndependentMembers, which spreads
+  // the members instead and records here which rank holds each one.
+  const Distributed* distributed = nullptr;
+  std::vector<int>* member_ranks = nullptr;
 
   int64_t iterations_per_epoch() const;
   // A new network initialised from `seed`, on the device.
@@ -114,6 +120,10 @@ class CollectAtIterations : public TrainerCallback {
 // Members train context.members_together at a time as one batched network
 // (same initialisation and data order as alone; `member_data` needs 1); a
 // group that diverges is retrained one member at a time.
+// With context.distributed (W processes), rank r trains members r, r + W, ...
+// and sends them, with their history, to rank 0, which returns them all in
+// order; another rank returns the same list with only its own members filled
+// in (the others empty), and *context.member_ranks says who holds which.
 using MemberData = std::function<absl::StatusOr<Dataset>(int64_t member, uint64_t member_seed)>;
 absl::StatusOr<std::vector<StateDict>> TrainIndependentMembers(
     const TrainContext& context, int64_t count, int64_t epochs,

@@ -15,22 +15,6 @@ source "$TEST_SRCDIR/$TEST_WORKSPACE/tests/testing/shell_helpers.sh"
 common=(--dataset=synthetic --dataset_args=train=20000,test=500 --model=mlp
         --model_args=width=256,depth=2,dropout=0.2 --batch_size=20 --threads=1 --seed=7)
 
-# same_outputs A B: equal metrics and history (minus timings) and identical predictions.
-same_outputs() {
-  python3 - "$1/results.json" "$2/results.json" <<'PY' || fail "$1 and $2 differ"
-import json, sys
-a, b = (json.load(open(p)) for p in sys.argv[1:3])
-strip = lambda h: [{k: v for k, v in e.items() if k not in ("seconds", "images_per_sec")} for e in h]
-if a["metrics"] != b["metrics"]:
-    sys.exit("metrics differ: %s vs %s" % (a["metrics"][-1], b["metrics"][-1]))
-if strip(a["history"]) != strip(b["history"]):
-    sys.exit("history differs: %d vs %d epochs" % (len(a["history"]), len(b["history"])))
-PY
-  for file in "$1"/predictions/*; do
-    cmp -s "$file" "$2/predictions/$(basename "$file")" || fail "$(basename "$file") differs ($1 vs $2)"
-  done
-}
-
 # case NAME PATTERN ARGS...: kill -9 shortly after stderr shows PATTERN.
 case_resume() {
   local name=$1 pattern=$2; shift 2

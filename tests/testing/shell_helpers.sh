@@ -8,7 +8,7 @@
 # root, driver, tmp; fail MESSAGE; expect_error CODE SUBSTRING ARGS... runs
 # "$program" (default: the driver) and wants exit code CODE and SUBSTRING on
 # stderr, on its one line unless ONE_LINE=false; finish NAME exits 1 if any
-# check failed.
+# check failed; same_outputs A B compares two runs' outputs.
 root="$TEST_SRCDIR/$TEST_WORKSPACE"
 driver="$root/driver/driver"
 program="$driver"
@@ -27,6 +27,23 @@ expect_error() {
     fail "$* printed $(wc -l <"$tmp/err") lines on stderr: $(cat "$tmp/err")"
   fi
   grep -qF -- "$needle" "$tmp/err" || fail "$* stderr lacks '$needle': $(tail -1 "$tmp/err")"
+}
+
+# same_outputs A B: equal metrics and history (minus timings) and identical
+# predictions, bit for bit.
+same_outputs() {
+  python3 - "$1/results.json" "$2/results.json" <<'PY' || fail "$1 and $2 differ"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+strip = lambda h: [{k: v for k, v in e.items() if k not in ("seconds", "images_per_sec")} for e in h]
+if a["metrics"] != b["metrics"]:
+    sys.exit("metrics differ: %s vs %s" % (a["metrics"][-1], b["metrics"][-1]))
+if strip(a["history"]) != strip(b["history"]):
+    sys.exit("history differs: %d vs %d epochs" % (len(a["history"]), len(b["history"])))
+PY
+  for file in "$1"/predictions/*; do
+    cmp -s "$file" "$2/predictions/$(basename "$file")" || fail "$(basename "$file") differs ($1 vs $2)"
+  done
 }
 
 finish() {
