@@ -37,6 +37,16 @@ wait_ranks() {
   done
 }
 
+# wait_for_line FILE TEXT MESSAGE: until FILE has TEXT (at most 120 s).
+wait_for_line() {
+  local waited=0
+  until grep -qsF -- "$2" "$1"; do
+    sleep 0.05
+    waited=$((waited + 1))
+    if ((waited > 2400)); then fail "$3"; return; fi
+  done
+}
+
 # Member-parallel: deep_ensemble and bagging over 2 and 3 ranks.
 common=(--dataset=synthetic --dataset_args=train=512,test=200 --model=lenet --epochs=2 --threads=1 --seed=5)
 for method in deep_ensemble bagging; do
@@ -86,12 +96,7 @@ slow=(--dataset=synthetic --dataset_args=train=20000,test=300 --model=mlp --mode
       --batch_size=20 --threads=1 --seed=7 --method=deep_ensemble --members=4 --epochs=2)
 "$driver" "${slow[@]}" --out_dir="$tmp/slow_1" >/dev/null 2>&1 || fail "resume: the one-process run failed"
 launch 2 cut "${slow[@]}" --out_dir="$tmp/cut"
-waited=0
-until grep -qsF "member 3/4 epoch 1 " "$tmp/cut.rank0.log"; do
-  sleep 0.05
-  waited=$((waited + 1))
-  if ((waited > 2400)); then fail "resume: rank 0 never reached member 3"; break; fi
-done
+wait_for_line "$tmp/cut.rank0.log" "member 3/4 epoch 1 " "resume: rank 0 never reached member 3"
 sleep 0.2
 kill -9 "${pids[@]}" 2>/dev/null
 wait "${pids[@]}" 2>/dev/null
@@ -105,12 +110,7 @@ same_outputs "$tmp/slow_1" "$tmp/cut"
 # A rank that dies: the other one fails promptly, naming the step (Gloo
 # names the peer's address).
 launch 2 dies "${dp[@]}" --dataset_args=train=60000,test=100 --epochs=20 --out_dir="$tmp/dies"
-waited=0
-until grep -qs "epoch 1 " "$tmp/dies.rank1.log"; do
-  sleep 0.05
-  waited=$((waited + 1))
-  if ((waited > 2400)); then fail "dies: rank 1 never trained"; break; fi
-done
+wait_for_line "$tmp/dies.rank1.log" "epoch 1 " "dies: rank 1 never trained"
 kill -9 "${pids[1]}"
 wait "${pids[1]}" 2>/dev/null
 start=$SECONDS
@@ -120,7 +120,7 @@ if kill -0 "${pids[0]}" 2>/dev/null; then
   fail "dies: rank 0 still running 60 s after its peer died"
 fi
 wait "${pids[0]}" && fail "dies: rank 0 succeeded without its peer"
-tail -1 "$tmp/dies.rank0.log" | grep -q "^error: rank 0 of 2: distributed: all-reduce: .*closed" \
+tail -1 "$tmp/dies.rank0.log" | grep -qE "^error: rank 0 of 2: distributed: all-reduce: .*(closed|reset)" \
   || fail "dies: rank 0's last line: $(tail -1 "$tmp/dies.rank0.log")"
 
 # Errors: one line, non-zero exit.
