@@ -14,6 +14,8 @@
 #
 #   benchmarks/paper/fmnist_methods.sh [DRIVER] [OUT_ROOT] [BUDGET] [GROUP]
 #
+# SEED (default 0) seeds every run: one OUT_ROOT per seed, then `//:report`
+# over all of them gives mean and spread per setting.
 # GROUP (default all) runs one half: `a` (swag, swa, swag_diag, csgld,
 # kfac_laplace, bagging) or `b` (vi_ffg, boosting), so that two processes
 # with --threads=1 each can share a 2-core machine (set THREADS=1).
@@ -33,7 +35,7 @@ for needed in single deep_ensemble; do
   fi
 done
 common=(--model=lenet --dataset=fashion_mnist --lr=0.05 --momentum=0.9 --weight_decay=5e-4 --batch_size=128
-        --seed=0 --threads="${THREADS:-0}" --dee_reference="$root/deep_ensemble")
+        --seed="${SEED:-0}" --threads="${THREADS:-0}" --dee_reference="$root/deep_ensemble")
 run() { local name=$1; shift; echo "== $name: $*"; "$driver" "${common[@]}" --out_dir="$root/$name" "$@"; }
 
 if [[ $group == all || $group == a ]]; then

@@ -12,6 +12,8 @@
 #
 #   benchmarks/paper/fmnist_reduced.sh [DRIVER] [OUT_ROOT] [BUDGET]
 #
+# SEED (default 0) seeds every run: one OUT_ROOT per seed, then `//:report`
+# over all of them gives mean and spread per setting.
 # DRIVER defaults to bazel-bin/driver/driver (build it first).
 set -euo pipefail
 driver=${1:-bazel-bin/driver/driver}
@@ -21,7 +23,7 @@ if (( budget % 15 != 0 )); then
   echo "error: BUDGET must be a multiple of 15 (3 members, 5 cycles), got $budget" >&2
   exit 2
 fi
-common=(--model=lenet --dataset=fashion_mnist --lr=0.05 --momentum=0.9 --weight_decay=5e-4 --batch_size=128 --seed=0)
+common=(--model=lenet --dataset=fashion_mnist --lr=0.05 --momentum=0.9 --weight_decay=5e-4 --batch_size=128 --seed="${SEED:-0}")
 run() { local name=$1; shift; echo "== $name: $*"; "$driver" "${common[@]}" --out_dir="$root/$name" "$@"; }
 
 run deep_ensemble --method=deep_ensemble --members=3 --epochs=$((budget / 3))

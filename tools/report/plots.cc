@@ -28,15 +28,21 @@ std::string ShellQuoted(const std::string& text) {
 
 struct Series {
   std::string file, title;
-  size_t setting = 0;  // its line type: one colour per setting in every panel
+  size_t setting = 0;  // its style: one colour, point and dash per setting in every panel
 };
+
+// gnuplot's default palette has 8 colours; past 8 settings the dash pattern
+// changes, and every setting has its own point type.
+std::string Style(size_t setting) {
+  return absl::StrCat("linetype ", setting % 8 + 1, " dashtype ", setting / 8 + 1, " pointtype ", setting + 1);
+}
 
 // `plot` over the series that have data; empty when none has.
 std::string PlotCommand(const std::vector<Series>& series, const std::string& columns, const std::string& style) {
   std::string command;
   for (const auto& s : series) {
     absl::StrAppend(&command, command.empty() ? "plot " : ", ", Quoted(s.file), " using ", columns, " with ", style,
-                    " linetype ", s.setting + 1, " title ", Quoted(s.title));
+                    " ", Style(s.setting), " title ", Quoted(s.title));
   }
   return command;
 }
@@ -85,10 +91,12 @@ absl::Status DrawPlots(const std::vector<RunGroup>& groups, const std::string& d
     }
   }
 
-  std::string script = "# Written by //tools/report; rerun with: gnuplot plots.gp\nset grid\nset key inside top right font ',9' opaque box\n";
+  std::string script = "# Written by //tools/report; rerun with: gnuplot plots.gp\nset grid\n"
+                       // Beside each panel, so that no legend hides a curve.
+                       "set key outside right top font ',8' spacing 0.9 box\n";
   for (const auto& [terminal, extension] :
-       std::vector<std::pair<std::string, std::string>>{{"pngcairo size 1400,900 noenhanced", "png"},
-                                                        {"svg size 1400,900 noenhanced dynamic", "svg"}}) {
+       std::vector<std::pair<std::string, std::string>>{{"pngcairo size 1800,1000 noenhanced", "png"},
+                                                        {"svg size 1800,1000 noenhanced dynamic", "svg"}}) {
     absl::StrAppend(&script, "set terminal ", terminal, "\n");
     // Metrics against ensemble size.
     std::vector<std::pair<std::string, const std::vector<Series>*>> panels;
