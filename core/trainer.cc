@@ -105,7 +105,16 @@ absl::Status Trainer::Run(const Schedule& schedule, int64_t epochs, const std::v
     }
   }
   const Distributed* dp = options_.data_parallel;
-  if (dp) ENS_RETURN_IF_ERROR(TakeRankZeros(*dp, *net_, /*parameters=*/true));
+  if (dp) {
+    ENS_RETURN_IF_ERROR(TakeRankZeros(*dp, *net_, /*parameters=*/true));
+    // Every rank was seeded alike (the same initialisation); from here on,
+    // ranks > 0 draw their own dropout masks and augmentations (rank 0
+    // continues as one process would). A resumed run has its ranks'
+    // generators back from their checkpoints instead.
+    if (dp->rank() > 0 && progress_so_far.epochs_done == 0) {
+      torch::manual_seed(DeriveSeed(options_.data_seed, static_cast<uint64_t>(dp->rank())));
+    }
+  }
   int64_t iteration = progress_so_far.epochs_done * iterations_per_epoch_;
   for (int64_t epoch = progress_so_far.epochs_done + 1; epoch <= epochs; ++epoch) {
     net_->train();

@@ -107,6 +107,23 @@ wait_ranks resumed
 grep -q "resumed member 3/4" "$tmp/resumed.rank0.log" || fail "resume: rank 0 did not resume member 3 mid-run"
 same_outputs "$tmp/slow_1" "$tmp/cut"
 
+# Data-parallel runs resume too (each rank's generators from its own
+# checkpoint): a killed and resumed 2-rank snapshot run, with dropout, ends
+# as an uninterrupted 2-rank run, bit for bit.
+dp_slow=("${slow[@]}" --method=snapshot --members=2 --epochs=4)
+launch 2 dp_full "${dp_slow[@]}" --out_dir="$tmp/dp_full"
+wait_ranks dp_full
+launch 2 dp_cut "${dp_slow[@]}" --out_dir="$tmp/dp_cut"
+wait_for_line "$tmp/dp_cut.rank1.log" "epoch 2 " "dp resume: rank 1 never finished epoch 2"
+sleep 0.2
+kill -9 "${pids[@]}" 2>/dev/null
+wait "${pids[@]}" 2>/dev/null
+[ -e "$tmp/dp_cut/results.json" ] && fail "dp resume: killed ranks left results.json"
+launch 2 dp_resumed "${dp_slow[@]}" --out_dir="$tmp/dp_cut" --resume
+wait_ranks dp_resumed
+grep -q "resumed " "$tmp/dp_resumed.rank1.log" || fail "dp resume: rank 1 resumed nothing"
+same_outputs "$tmp/dp_full" "$tmp/dp_cut"
+
 # A rank that dies: the other one fails promptly, naming the step (Gloo
 # names the peer's address).
 launch 2 dies "${dp[@]}" --dataset_args=train=60000,test=100 --epochs=20 --out_dir="$tmp/dies"
