@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "datasets/image_stream.h"
@@ -29,8 +30,8 @@ Registry<DatasetFactory>& DatasetRegistry() {
 absl::Status HoldOutValidation(Dataset* data, int64_t val_size, uint64_t seed) {
   const int64_t n = data->train.size();
   if (val_size < 0 || val_size >= n) {
-    return absl::InvalidArgumentError(absl::StrCat("dataset '", data->name, "': val_size=", val_size,
-                                                   " must be in [0, ", n, ") (training examples)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("val_size=", val_size, " must be in [0, ", n, ") (training examples)"));
   }
   if (val_size == 0) return absl::OkStatus();
   std::vector<int64_t> order(n);
@@ -87,7 +88,13 @@ absl::StatusOr<Dataset> MakeDataset(absl::string_view name, absl::string_view ar
                                     const DatasetContext& context) {
   ENS_ASSIGN_OR_RETURN(const auto* entry, DatasetRegistry().Find(name));
   ENS_ASSIGN_OR_RETURN(Params params, Params::Parse(entry->schema, args, absl::StrCat("dataset '", name, "'")));
-  ENS_ASSIGN_OR_RETURN(Dataset data, entry->factory(params, context));
+  absl::StatusOr<Dataset> made = entry->factory(params, context);
+  if (!made.ok()) {  // named here: the factory's dataset has no name yet
+    const std::string prefix = absl::StrCat("dataset '", name, "': ");
+    if (absl::StartsWith(made.status().message(), prefix)) return made.status();
+    return absl::Status(made.status().code(), absl::StrCat(prefix, made.status().message()));
+  }
+  Dataset data = std::move(*made);
   data.name = std::string(name);
   for (const Split* split : {&data.train, &data.val, &data.test}) {
     if (split->size() == 0) continue;

@@ -63,7 +63,7 @@ TEST(MnistTest, BadArgumentsAndMissingDirectory) {
   const std::string dir = WriteDirectory("small", 20, 10, 10);
   auto too_big = MakeDataset("fashion_mnist", "dir=" + dir + ",val_size=20", {0});
   ASSERT_FALSE(too_big.ok());
-  EXPECT_THAT(std::string(too_big.status().message()), HasSubstr("val_size=20 must be in [0, 20)"));
+  EXPECT_THAT(std::string(too_big.status().message()), HasSubstr("dataset 'fashion_mnist': val_size=20 must be in [0, 20)"));
 }
 
 TEST(SyntheticTest, DeterministicAndShaped) {

@@ -41,6 +41,22 @@ for figure in metrics_vs_size training; do
 done
 [ -s "$tmp/report/plots.gp" ] || fail "plots.gp missing"
 
+# A run from an older driver (without the flags recorded since: autocast,
+# channels_last, on_divergence) is a seed of the same setting as a new run.
+mkdir -p "$tmp/old_de_3"
+python3 - "$tmp/de_2/results.json" "$tmp/old_de_3/results.json" <<'PY'
+import json, sys
+run = json.load(open(sys.argv[1]))
+for key in ("autocast", "channels_last", "on_divergence"):
+    del run["config"][key]
+run["config"]["seed"] = 3
+json.dump(run, open(sys.argv[2], "w"))
+PY
+"$report" --out_dir="$tmp/report_old" --sizes=1 "$tmp/de_1" "$tmp/old_de_3" >/dev/null 2>"$tmp/stderr" \
+  || fail "report over an older run failed: $(cat "$tmp/stderr")"
+grep -q "^deep_ensemble,deep_ensemble,mlp,synthetic,2,1,2," "$tmp/report_old/report.csv" \
+  || fail "an older run did not group with a new one: $(cat "$tmp/report_old/report.csv")"
+
 # The report's errors: exit 2, one stderr line naming the problem.
 program="$report"
 expect_error 2 "$tmp/nothing/results.json: cannot open" "$tmp/nothing"

@@ -28,6 +28,15 @@ const std::set<std::string>& RunLocalKeys() {
   return *keys;
 }
 
+// Flags later drivers record, with the value a run from an older driver
+// (which did not record them) had: such runs group with new ones. (The
+// driver's ConfigFromResults assumes the same for --eval_only.)
+const std::map<std::string, nlohmann::json>& KeysAddedLater() {
+  static const auto* keys = new std::map<std::string, nlohmann::json>{
+      {"on_divergence", "fail"}, {"channels_last", false}, {"autocast", "off"}};
+  return *keys;
+}
+
 void Accumulate(const std::optional<double>& value, std::vector<double>& values) {
   if (value) values.push_back(*value);
 }
@@ -106,6 +115,9 @@ absl::StatusOr<std::vector<RunGroup>> GroupBySetting(std::vector<Run> runs) {
   for (auto& run : runs) {
     nlohmann::json setting = run.config;
     for (const auto& key : RunLocalKeys()) setting.erase(key);
+    for (const auto& [key, value] : KeysAddedLater()) {
+      if (!setting.contains(key)) setting[key] = value;
+    }
     const std::string key = setting.dump();
     auto [it, inserted] = index.emplace(key, groups.size());
     if (inserted) {
