@@ -128,6 +128,23 @@ timeout 120 "$driver" --device=cuda "${fmnist[@]}" --method=deep_ensemble --memb
 note "same, bf16 + channels_last + cudnn_benchmark + members_together=2: rc=$? $(speed "$out/run_cuda_fast" 2>&1)"
 grep -E "^ +[12] " "$out/run_cuda_fast.log" | tee -a "$summary"
 
+step "two processes on the GPU(s) (c10d, Gloo through host memory)"
+grep -q "distributed runs (WORLD_SIZE > 1) are refused" "$out/cmake.log" 2>/dev/null \
+  && note "this build has no Gloo headers: distributed runs refused"
+port=$(( 29000 + RANDOM % 1000 ))
+for method in deep_ensemble single; do
+  pids=()
+  for r in 0 1; do
+    MASTER_ADDR=127.0.0.1 MASTER_PORT=$port WORLD_SIZE=2 RANK=$r LOCAL_RANK=$r timeout 120 "$driver" --device=cuda \
+      "${fmnist[@]}" --method=$method --members=2 --epochs=1 --dist_timeout_s=60 --out_dir="$out/dist_$method" \
+      >"$out/dist_${method}_$r.log" 2>&1 &
+    pids+=($!)
+  done
+  wait "${pids[0]}"; rc0=$?; wait "${pids[1]}"; rc1=$?
+  note "$method on 2 ranks: rc $rc0 / $rc1; $(tail -1 "$out/dist_${method}_0.log")"
+  port=$((port + 1))
+done
+
 step "throughput, ours vs the host's PyTorch (3x32x32, batch 128, second epoch timed)"
 fast_ours="--autocast=bf16 --channels_last --cudnn_benchmark"
 fast_theirs="--bf16 --channels_last --cudnn_benchmark"
