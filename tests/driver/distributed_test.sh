@@ -90,21 +90,29 @@ for x, y in zip(a["history"], b["history"]):
         sys.exit("epoch %d: loss %r vs %r, accuracy %r vs %r" % (x["epoch"], x["loss"], y["loss"], x["accuracy"], y["accuracy"]))
 PY
 
+# cut_and_resume NAME RANK TEXT ARGS...: a 2-rank job in $tmp/NAME killed
+# (kill -9, both ranks) once rank RANK's log shows TEXT, then continued with
+# --resume (logs $tmp/NAME_resumed.rankR.log).
+cut_and_resume() {
+  local name=$1 rank=$2 text=$3; shift 3
+  launch 2 "$name" "$@" --out_dir="$tmp/$name"
+  wait_for_line "$tmp/$name.rank$rank.log" "$text" "$name: rank $rank never printed '$text'"
+  sleep 0.2
+  kill -9 "${pids[@]}" 2>/dev/null
+  wait "${pids[@]}" 2>/dev/null
+  [ -e "$tmp/$name/results.json" ] && fail "$name: killed ranks left results.json"
+  ls "$tmp/$name/rank_1/checkpoints/"run_*.ckpt >/dev/null 2>&1 || fail "$name: rank 1 kept no checkpoint"
+  launch 2 "${name}_resumed" "$@" --out_dir="$tmp/$name" --resume
+  wait_ranks "${name}_resumed"
+}
+
 # Resume: both ranks killed mid-job continue with --resume and the same world
 # size, and end as the one-process run did.
 slow=(--dataset=synthetic --dataset_args=train=20000,test=300 --model=mlp --model_args=width=256,depth=2,dropout=0.2
       --batch_size=20 --threads=1 --seed=7 --method=deep_ensemble --members=4 --epochs=2)
 "$driver" "${slow[@]}" --out_dir="$tmp/slow_1" >/dev/null 2>&1 || fail "resume: the one-process run failed"
-launch 2 cut "${slow[@]}" --out_dir="$tmp/cut"
-wait_for_line "$tmp/cut.rank0.log" "member 3/4 epoch 1 " "resume: rank 0 never reached member 3"
-sleep 0.2
-kill -9 "${pids[@]}" 2>/dev/null
-wait "${pids[@]}" 2>/dev/null
-[ -e "$tmp/cut/results.json" ] && fail "resume: killed ranks left results.json"
-ls "$tmp/cut/rank_1/checkpoints/"run_*.ckpt >/dev/null 2>&1 || fail "resume: rank 1 kept no checkpoint"
-launch 2 resumed "${slow[@]}" --out_dir="$tmp/cut" --resume
-wait_ranks resumed
-grep -q "resumed member 3/4" "$tmp/resumed.rank0.log" || fail "resume: rank 0 did not resume member 3 mid-run"
+cut_and_resume cut 0 "member 3/4 epoch 1 " "${slow[@]}"
+grep -q "resumed member 3/4" "$tmp/cut_resumed.rank0.log" || fail "resume: rank 0 did not resume member 3 mid-run"
 same_outputs "$tmp/slow_1" "$tmp/cut"
 
 # Data-parallel runs resume too (each rank's generators from its own
@@ -113,15 +121,8 @@ same_outputs "$tmp/slow_1" "$tmp/cut"
 dp_slow=("${slow[@]}" --method=snapshot --members=2 --epochs=4)
 launch 2 dp_full "${dp_slow[@]}" --out_dir="$tmp/dp_full"
 wait_ranks dp_full
-launch 2 dp_cut "${dp_slow[@]}" --out_dir="$tmp/dp_cut"
-wait_for_line "$tmp/dp_cut.rank1.log" "epoch 2 " "dp resume: rank 1 never finished epoch 2"
-sleep 0.2
-kill -9 "${pids[@]}" 2>/dev/null
-wait "${pids[@]}" 2>/dev/null
-[ -e "$tmp/dp_cut/results.json" ] && fail "dp resume: killed ranks left results.json"
-launch 2 dp_resumed "${dp_slow[@]}" --out_dir="$tmp/dp_cut" --resume
-wait_ranks dp_resumed
-grep -q "resumed " "$tmp/dp_resumed.rank1.log" || fail "dp resume: rank 1 resumed nothing"
+cut_and_resume dp_cut 1 "epoch 2 " "${dp_slow[@]}"
+grep -q "resumed " "$tmp/dp_cut_resumed.rank1.log" || fail "dp resume: rank 1 resumed nothing"
 same_outputs "$tmp/dp_full" "$tmp/dp_cut"
 
 # A rank that dies: the other one fails promptly, naming the step (Gloo
