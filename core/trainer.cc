@@ -179,11 +179,9 @@ absl::Status Trainer::Run(const Schedule& schedule, int64_t epochs, const std::v
       }
       double loss_value;
       if (dp) {  // the batch's loss and count over every rank
-        torch::Tensor stats = torch::zeros({2}, torch::kDouble);
-        if (loss.defined()) {
-          stats[0] = loss.item<double>();
-          stats[1] = step_correct.item<int64_t>();
-        }
+        // Left on the device: the all-reduce is the step's one synchronisation.
+        torch::Tensor stats = loss.defined() ? torch::stack({loss.to(torch::kDouble), step_correct.to(torch::kDouble)})
+                                             : torch::zeros({2}, torch::kDouble);
         ENS_RETURN_IF_ERROR(SumOverRanks(*dp, *net_, stats));
         loss_value = stats[0].item<double>();
         correct += static_cast<int64_t>(std::llround(stats[1].item<double>()));

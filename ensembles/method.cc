@@ -176,7 +176,6 @@ absl::StatusOr<std::vector<StateDict>> GatherMembers(const TrainContext& context
                                                      absl::StatusOr<std::vector<std::pair<int64_t, StateDict>>> mine,
                                                      size_t history_before) {
   const Distributed& dist = *context.distributed;
-  ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> probe, context.NewModel(0));  // names and shapes
   std::vector<EpochRecord> new_history;
   if (context.history) {
     new_history.assign(context.history->begin() + history_before, context.history->end());
@@ -204,6 +203,8 @@ absl::StatusOr<std::vector<StateDict>> GatherMembers(const TrainContext& context
   } else {
     ENS_RETURN_IF_ERROR(mine.status());
     all = std::move(*mine);
+    // The received weights' names and shapes (a network of the architecture).
+    ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> probe, context.make_model(StandardLayers()));
     for (int r = 1; r < dist.world_size(); ++r) {
       ENS_ASSIGN_OR_RETURN(std::string text, dist.RecvBytes(r, kMembersHeaderTag));
       const nlohmann::json header = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
