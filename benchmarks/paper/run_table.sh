@@ -2,7 +2,8 @@
 # Runs one reference table's protocol: every row flagfile of TABLE_DIR (in
 # name order) with the table's common.flags, each into OUT_ROOT/<row>, DEE
 # against row 00_* when the table has one, then the report of all rows
-# (Markdown, CSV, figures) in OUT_ROOT/report.
+# (Markdown, CSV, figures; the columns of equal training budget when the
+# table has a `budgets` file) in OUT_ROOT/report.
 #
 #   benchmarks/paper/run_table.sh TABLE_DIR [DRIVER] [OUT_ROOT] [DRIVER_FLAGS...]
 #
@@ -55,4 +56,6 @@ done
 
 report=$(dirname "$driver")/../tools/report/report
 [[ -x $report ]] || report=bazel-bin/tools/report/report
-"$report" --out_dir="$out/report" --sizes="$(cat "$table/sizes")" "${rows[@]}"
+budgets=()
+[[ -f $table/budgets ]] && budgets=(--budgets="$table/budgets")
+"$report" --out_dir="$out/report" --sizes="$(cat "$table/sizes")" "${budgets[@]}" "${rows[@]}"

@@ -4,7 +4,9 @@
 //   bazel run //:report -- --out_dir=report --sizes=1,5,10,30 runs/a runs/b
 //
 // With --out_dir: report.md, report.csv and (unless --plots=false) the
-// gnuplot figures metrics_vs_size.{png,svg} and training.{png,svg}.
+// gnuplot figures metrics_vs_size.{png,svg} and training.{png,svg}. With
+// --budgets=FILE (tools/report/budgets.h) also the tables at equal training
+// budgets (in report.md; budgets.csv).
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -16,12 +18,15 @@
 #include "absl/strings/str_split.h"
 #include "core/atomic_file.h"
 #include "core/user_path.h"
+#include "tools/report/budgets.h"
 #include "tools/report/plots.h"
 #include "tools/report/run_set.h"
 #include "tools/report/tables.h"
 
 DEFINE_string(out_dir, "", "where to write report.md, report.csv and the plots (empty: Markdown to stdout only)");
 DEFINE_string(sizes, "", "ensemble sizes to tabulate, e.g. 1,5,10,30 (empty: every size); plots use every size");
+DEFINE_string(budgets, "",
+              "a budgets file (one column per training budget: row=size ...) to add the tables at equal budgets");
 DEFINE_bool(plots, true, "draw the figures with gnuplot (needs --out_dir)");
 DEFINE_string(gnuplot, "gnuplot", "the gnuplot executable");
 
@@ -54,7 +59,16 @@ int main(int argc, char** argv) {
   }
   auto groups = ens::report::GroupBySetting(std::move(runs));
   if (!groups.ok()) return Fail(std::string(groups.status().message()));
-  const std::string markdown = ens::report::MarkdownTable(*groups, sizes);
+  std::string markdown = ens::report::MarkdownTable(*groups, sizes);
+  std::string budget_csv;
+  if (!FLAGS_budgets.empty()) {
+    auto columns = ens::report::ReadBudgets(ens::UserPath(FLAGS_budgets));
+    if (!columns.ok()) return Fail(std::string(columns.status().message()));
+    auto rows = ens::report::ResolveBudgets(*groups, *columns);
+    if (!rows.ok()) return Fail(std::string(rows.status().message()));
+    absl::StrAppend(&markdown, "\n", ens::report::BudgetMarkdown(*rows, *columns));
+    budget_csv = ens::report::BudgetCsv(*rows, *columns);
+  }
   std::printf("%s", markdown.c_str());
   if (FLAGS_out_dir.empty()) {
     if (!gflags::GetCommandLineFlagInfoOrDie("plots").is_default && FLAGS_plots) return Fail("--plots needs --out_dir");
@@ -66,11 +80,15 @@ int main(int argc, char** argv) {
         ens::WriteFileAtomically(dir + "/report.csv", ens::report::CsvTable(*groups, sizes))}) {
     if (!status.ok()) return Fail(std::string(status.message()));
   }
+  if (!budget_csv.empty()) {
+    const absl::Status written = ens::WriteFileAtomically(dir + "/budgets.csv", budget_csv);
+    if (!written.ok()) return Fail(std::string(written.message()));
+  }
   if (FLAGS_plots) {
     const absl::Status drawn = ens::report::DrawPlots(*groups, dir, FLAGS_gnuplot);
     if (!drawn.ok()) return Fail(std::string(drawn.message()));
   }
-  std::fprintf(stderr, "report: %s/report.md, report.csv%s\n", dir.c_str(),
+  std::fprintf(stderr, "report: %s/report.md, report.csv%s%s\n", dir.c_str(), budget_csv.empty() ? "" : ", budgets.csv",
                FLAGS_plots ? ", metrics_vs_size.{png,svg}, training.{png,svg}" : "");
   return 0;
 }

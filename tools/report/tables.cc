@@ -28,6 +28,19 @@ std::string CsvText(const std::string& text) {
   return quoted + "\"";
 }
 
+// mean and sd of each statistic, in the CSV's column order.
+std::vector<std::string> CsvStats(const SizeSummary& s) {
+  std::vector<std::string> cells;
+  for (const Stat* stat : {&s.error, &s.nll, &s.cnll, &s.brier, &s.ece, &s.dee}) {
+    cells.push_back(CsvNumber(*stat, stat->mean));
+    cells.push_back(CsvNumber(*stat, stat->spread));
+  }
+  return cells;
+}
+
+constexpr char kCsvStatHeader[] =
+    "error_mean,error_sd,nll_mean,nll_sd,cnll_mean,cnll_sd,brier_mean,brier_sd,ece_mean,ece_sd,dee_mean,dee_sd";
+
 }  // namespace
 
 std::string MarkdownTable(const std::vector<RunGroup>& groups, const std::vector<int64_t>& sizes) {
@@ -51,20 +64,64 @@ std::string MarkdownTable(const std::vector<RunGroup>& groups, const std::vector
 }
 
 std::string CsvTable(const std::vector<RunGroup>& groups, const std::vector<int64_t>& sizes) {
-  std::string out =
-      "method,label,model,dataset,epochs,size,seeds,error_mean,error_sd,nll_mean,nll_sd,cnll_mean,cnll_sd,"
-      "brier_mean,brier_sd,ece_mean,ece_sd,dee_mean,dee_sd\n";
+  std::string out = absl::StrCat("method,label,model,dataset,epochs,size,seeds,", kCsvStatHeader, "\n");
   for (const auto& group : groups) {
     for (const auto& s : Summarize(group)) {
       if (!Shown(s.size, sizes)) continue;
       std::vector<std::string> cells = {CsvText(group.method), CsvText(group.label), CsvText(group.model),
                                         CsvText(group.dataset), absl::StrCat(group.epochs), absl::StrCat(s.size),
                                         absl::StrCat(s.error.count)};
-      for (const Stat* stat : {&s.error, &s.nll, &s.cnll, &s.brier, &s.ece, &s.dee}) {
-        cells.push_back(CsvNumber(*stat, stat->mean));
-        cells.push_back(CsvNumber(*stat, stat->spread));
+      absl::StrAppend(&out, absl::StrJoin(cells, ","), ",", absl::StrJoin(CsvStats(s), ","), "\n");
+    }
+  }
+  return out;
+}
+
+std::string BudgetMarkdown(const std::vector<BudgetRow>& rows, const std::vector<BudgetColumn>& columns) {
+  struct Metric {
+    const char* title;
+    Stat SizeSummary::*stat;
+    int decimals;
+  };
+  const Metric metrics[] = {{"error %", &SizeSummary::error, 2},
+                            {"NLL", &SizeSummary::nll, 4},
+                            {"cNLL", &SizeSummary::cnll, 4},
+                            {"DEE", &SizeSummary::dee, 2}};
+  std::string header = "| row | method | epochs |";
+  std::string rule = "|---|---|---:|";
+  for (const auto& column : columns) {
+    absl::StrAppend(&header, " ", column.name, " |");
+    absl::StrAppend(&rule, "---:|");
+  }
+  std::string out =
+      "At equal training budgets: each row's ensemble at the size it had reached within the column's budget "
+      "(the size in brackets).\n";
+  for (const Metric& metric : metrics) {
+    absl::StrAppend(&out, "\n**", metric.title, "**\n\n", header, "\n", rule, "\n");
+    for (const auto& row : rows) {
+      absl::StrAppend(&out, "| ", row.row, " | ", row.group->label, " | ", row.group->epochs, " |");
+      for (const auto& cell : row.cells) {
+        absl::StrAppend(&out, " ", cell.size == 0 ? "" : absl::StrCat(Cell(cell.*metric.stat, metric.decimals),
+                                                                          " (", cell.size, ")"),
+                        " |");
       }
-      absl::StrAppend(&out, absl::StrJoin(cells, ","), "\n");
+      absl::StrAppend(&out, "\n");
+    }
+  }
+  return out;
+}
+
+std::string BudgetCsv(const std::vector<BudgetRow>& rows, const std::vector<BudgetColumn>& columns) {
+  std::string out = absl::StrCat("budget,row,method,label,epochs,size,seeds,", kCsvStatHeader, "\n");
+  for (size_t c = 0; c < columns.size(); ++c) {
+    for (const auto& row : rows) {
+      const SizeSummary& s = row.cells[c];
+      if (s.size == 0) continue;
+      const std::vector<std::string> cells = {CsvText(columns[c].name), CsvText(row.row),
+                                              CsvText(row.group->method), CsvText(row.group->label),
+                                              absl::StrCat(row.group->epochs), absl::StrCat(s.size),
+                                              absl::StrCat(s.error.count)};
+      absl::StrAppend(&out, absl::StrJoin(cells, ","), ",", absl::StrJoin(CsvStats(s), ","), "\n");
     }
   }
   return out;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tools/report/budgets.h"
 #include "tools/report/run_set.h"
 
 namespace ens::report {
@@ -16,6 +17,12 @@ namespace ens::report {
 std::string MarkdownTable(const std::vector<RunGroup>& groups, const std::vector<int64_t>& sizes);
 // One row per group and size, every statistic in its own column.
 std::string CsvTable(const std::vector<RunGroup>& groups, const std::vector<int64_t>& sizes);
+
+// Rows x budget columns, one table per metric (error, NLL, cNLL, DEE); each
+// cell says the ensemble size it shows.
+std::string BudgetMarkdown(const std::vector<BudgetRow>& rows, const std::vector<BudgetColumn>& columns);
+// One line per row and column, every statistic in its own column.
+std::string BudgetCsv(const std::vector<BudgetRow>& rows, const std::vector<BudgetColumn>& columns);
 
 }  // namespace ens::report
 
