@@ -6,6 +6,8 @@
 //   BM_PlainForward:       the same forward passes without the Evaluator,
 //                          the floor that BM_EvaluateMembers is judged by
 //   BM_BatchAssembly:      index, normalise, pad-crop-flip a CIFAR batch
+//   BM_Dropout/0, /1:      forward and backward of LibTorch's dropout (0) and
+//                          ours (1, models/dropout.h) on lenet's pooled batch
 //
 //   bazel run //benchmarks:training_benchmark -- --benchmark_out=train.json
 //   (--threads is read from ENS_THREADS, default every core)
@@ -21,6 +23,7 @@
 #include "core/evaluator.h"
 #include "core/trainer.h"
 #include "datasets/batches.h"
+#include "models/dropout.h"
 #include "models/model.h"
 #include "schedulers/schedule.h"
 
@@ -132,6 +135,22 @@ void BM_BatchAssembly(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * 128);
 }
 BENCHMARK(BM_BatchAssembly)->UseRealTime();
+
+// Dropout p = 0.25 on lenet's 128 x 64 x 12 x 12 pooled activations, forward
+// and backward: LibTorch's (Arg 0) against models/dropout.h's (Arg 1).
+void BM_Dropout(benchmark::State& state) {
+  ConfigureThreads();
+  const torch::Tensor x = torch::randn({128, 64, 12, 12}).requires_grad_(true);
+  const torch::Tensor upstream = torch::randn({128, 64, 12, 12});
+  Dropout ours(0.25);
+  for (auto _ : state) {
+    const torch::Tensor out = state.range(0) == 0 ? torch::dropout(x, 0.25, /*train=*/true) : ours->forward(x);
+    out.backward(upstream);
+    benchmark::DoNotOptimize(x.grad().data_ptr());
+  }
+  state.SetItemsProcessed(state.iterations() * x.numel());
+}
+BENCHMARK(BM_Dropout)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace ens

@@ -10,6 +10,7 @@
 #include "core/atomic_file.h"
 #include "core/ensemble_io.h"
 #include "core/status_macros.h"
+#include "models/dropout.h"
 
 namespace ens {
 
@@ -145,7 +146,7 @@ absl::Status StochasticPassEnsemble::Save(const std::string& dir) const {
 StochasticPassEnsemble::Kind DropoutPasses() {
   return {"mc_dropout", "standard", [](Network& net) {
             for (const auto& module : net.modules(/*include_self=*/false)) {
-              if (auto* dropout = dynamic_cast<torch::nn::DropoutImpl*>(module.get())) dropout->train(true);
+              if (auto* dropout = dynamic_cast<DropoutImpl*>(module.get())) dropout->train(true);
             }
           }};
 }

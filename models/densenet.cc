@@ -7,10 +7,10 @@
 #include <torch/nn/functional/activation.h>
 #include <torch/nn/functional/pooling.h>
 #include <torch/nn/modules/batchnorm.h>
-#include <torch/nn/modules/dropout.h>
 #include <torch/torch.h>
 
 #include "absl/strings/str_cat.h"
+#include "models/dropout.h"
 #include "models/model.h"
 
 namespace ens {
@@ -24,7 +24,7 @@ class ConvUnits : public torch::nn::Module {
     norms_.push_back(register_module("bn" + i, layers.BatchNorm2d(in)));
     convs_.push_back(RegisterLayer(*this, "conv" + i, layers.Conv2d(in, out, kernel, 1, kernel / 2, false)));
   }
-  void SetDropout(double p) { dropout_ = register_module("dropout", torch::nn::Dropout(p)); }
+  void SetDropout(double p) { dropout_ = register_module("dropout", Dropout(p)); }
 
   torch::Tensor forward(torch::Tensor h) {
     for (size_t i = 0; i < convs_.size(); ++i) {
@@ -37,7 +37,7 @@ class ConvUnits : public torch::nn::Module {
  private:
   std::vector<torch::nn::BatchNorm2d> norms_;
   std::vector<torch::nn::AnyModule> convs_;
-  torch::nn::Dropout dropout_{nullptr};
+  Dropout dropout_{nullptr};
 };
 
 class DenseNet : public Network {

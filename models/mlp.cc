@@ -1,9 +1,9 @@
 // mlp: flatten, `depth` hidden Linear + ReLU (+ dropout) layers, a Linear
 // classifier.
 #include <torch/nn/functional/activation.h>
-#include <torch/nn/modules/dropout.h>
 
 #include "absl/strings/str_cat.h"
+#include "models/dropout.h"
 #include "models/model.h"
 
 namespace ens {
@@ -17,7 +17,7 @@ class Mlp : public Network {
       hidden_.push_back(RegisterLayer(*this, absl::StrCat("fc", i + 1), layers.Linear(in, width, true)));
       in = width;
     }
-    dropout_ = register_module("dropout", torch::nn::Dropout(dropout));
+    dropout_ = register_module("dropout", Dropout(dropout));
     out_ = RegisterLayer(*this, "out", layers.Linear(in, spec.num_classes, true));
   }
 
@@ -29,7 +29,7 @@ class Mlp : public Network {
 
  private:
   std::vector<torch::nn::AnyModule> hidden_;
-  torch::nn::Dropout dropout_{nullptr};
+  Dropout dropout_{nullptr};
   torch::nn::AnyModule out_;
 };
 

@@ -1,11 +1,11 @@
 #include "models/model.h"
 
 #include <torch/nn/modules/conv.h>
-#include <torch/nn/modules/dropout.h>
 #include <torch/nn/modules/linear.h>
 
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
+#include "models/dropout.h"
 
 namespace ens {
 
@@ -73,8 +73,8 @@ int64_t CountParameters(const torch::nn::Module& net) {
 
 bool HasDropout(const torch::nn::Module& net) {
   for (const auto& module : net.modules(/*include_self=*/true)) {
-    if (const auto* dropout = dynamic_cast<const torch::nn::DropoutImpl*>(module.get())) {
-      if (dropout->options.p() > 0) return true;
+    if (const auto* dropout = dynamic_cast<const DropoutImpl*>(module.get())) {
+      if (dropout->p() > 0) return true;
     }
   }
   return false;

@@ -8,9 +8,9 @@
 // for MC dropout.
 #include <torch/nn/functional/activation.h>
 #include <torch/nn/modules/batchnorm.h>
-#include <torch/nn/modules/dropout.h>
 
 #include "absl/strings/str_cat.h"
+#include "models/dropout.h"
 #include "models/model.h"
 
 namespace ens {
@@ -33,7 +33,7 @@ class PreActBlock : public torch::nn::Module {
       convs_.push_back(RegisterLayer(*this, absl::StrCat("conv", i + 1),
                                      layers.Conv2d(c_in, c_out, kernel, s, kernel / 2, false)));
     }
-    dropout_ = register_module("dropout", torch::nn::Dropout(dropout));
+    dropout_ = register_module("dropout", Dropout(dropout));
     if (stride != 1 || in != out) {
       shortcut_ = RegisterLayer(*this, "shortcut", layers.Conv2d(in, out, 1, stride, 0, false));
     }
@@ -53,7 +53,7 @@ class PreActBlock : public torch::nn::Module {
  private:
   std::vector<torch::nn::BatchNorm2d> norms_;
   std::vector<torch::nn::AnyModule> convs_;
-  torch::nn::Dropout dropout_{nullptr};
+  Dropout dropout_{nullptr};
   torch::nn::AnyModule shortcut_;
 };
 

@@ -4,10 +4,10 @@
 // subsampling and zero-padded channels), average pooling, fc.
 #include <torch/nn/functional/activation.h>
 #include <torch/nn/modules/batchnorm.h>
-#include <torch/nn/modules/dropout.h>
 #include <torch/torch.h>
 
 #include "absl/strings/str_cat.h"
+#include "models/dropout.h"
 #include "models/model.h"
 
 namespace ens {
@@ -19,7 +19,7 @@ class BasicBlock : public torch::nn::Module {
       : stride_(stride), pad_(out - in) {
     conv1_ = RegisterLayer(*this, "conv1", layers.Conv2d(in, out, 3, stride, 1, false));
     bn1_ = register_module("bn1", layers.BatchNorm2d(out));
-    dropout_ = register_module("dropout", torch::nn::Dropout(dropout));
+    dropout_ = register_module("dropout", Dropout(dropout));
     conv2_ = RegisterLayer(*this, "conv2", layers.Conv2d(out, out, 3, 1, 1, false));
     bn2_ = register_module("bn2", layers.BatchNorm2d(out));
   }
@@ -37,7 +37,7 @@ class BasicBlock : public torch::nn::Module {
   int64_t stride_, pad_;
   torch::nn::AnyModule conv1_, conv2_;
   torch::nn::BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
-  torch::nn::Dropout dropout_{nullptr};
+  Dropout dropout_{nullptr};
 };
 
 class ResNet : public Network {

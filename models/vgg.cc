@@ -4,9 +4,9 @@
 #include <torch/nn/functional/activation.h>
 #include <torch/nn/functional/pooling.h>
 #include <torch/nn/modules/batchnorm.h>
-#include <torch/nn/modules/dropout.h>
 
 #include "absl/strings/str_cat.h"
+#include "models/dropout.h"
 #include "models/model.h"
 
 namespace ens {
@@ -29,9 +29,9 @@ class Vgg16 : public Network {
       pool_after_.push_back(false);
       in = c;
     }
-    dropout1_ = register_module("dropout1", torch::nn::Dropout(dropout));
+    dropout1_ = register_module("dropout1", Dropout(dropout));
     fc1_ = RegisterLayer(*this, "fc1", layers.Linear(in * side * side, 512, true));
-    dropout2_ = register_module("dropout2", torch::nn::Dropout(dropout));
+    dropout2_ = register_module("dropout2", Dropout(dropout));
     fc2_ = RegisterLayer(*this, "fc2", layers.Linear(512, 512, true));
     fc3_ = RegisterLayer(*this, "fc3", layers.Linear(512, spec.num_classes, true));
   }
@@ -52,7 +52,7 @@ class Vgg16 : public Network {
   std::vector<torch::nn::AnyModule> convs_;
   std::vector<torch::nn::BatchNorm2d> norms_;
   std::vector<bool> pool_after_;
-  torch::nn::Dropout dropout1_{nullptr}, dropout2_{nullptr};
+  Dropout dropout1_{nullptr}, dropout2_{nullptr};
   torch::nn::AnyModule fc1_, fc2_, fc3_;
 };
 

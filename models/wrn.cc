@@ -4,9 +4,9 @@
 // projection where the shape changes; BN-ReLU, average pooling, fc.
 #include <torch/nn/functional/activation.h>
 #include <torch/nn/modules/batchnorm.h>
-#include <torch/nn/modules/dropout.h>
 
 #include "absl/strings/str_cat.h"
+#include "models/dropout.h"
 #include "models/model.h"
 
 namespace ens {
@@ -18,7 +18,7 @@ class WideBlock : public torch::nn::Module {
     bn1_ = register_module("bn1", layers.BatchNorm2d(in));
     conv1_ = RegisterLayer(*this, "conv1", layers.Conv2d(in, out, 3, stride, 1, false));
     bn2_ = register_module("bn2", layers.BatchNorm2d(out));
-    dropout_ = register_module("dropout", torch::nn::Dropout(dropout));
+    dropout_ = register_module("dropout", Dropout(dropout));
     conv2_ = RegisterLayer(*this, "conv2", layers.Conv2d(out, out, 3, 1, 1, false));
     if (stride != 1 || in != out) {
       shortcut_ = RegisterLayer(*this, "shortcut", layers.Conv2d(in, out, 1, stride, 0, false));
@@ -36,7 +36,7 @@ class WideBlock : public torch::nn::Module {
 
  private:
   torch::nn::BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
-  torch::nn::Dropout dropout_{nullptr};
+  Dropout dropout_{nullptr};
   torch::nn::AnyModule conv1_, conv2_, shortcut_;
 };
 
