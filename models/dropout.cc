@@ -7,8 +7,6 @@
 #include <torch/autograd.h>
 #include <torch/nn/functional/dropout.h>
 
-#include "absl/strings/str_cat.h"
-
 namespace ens {
 namespace {
 
