@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "driver/run_config.h"
 
 namespace ens::report {
 namespace {
@@ -29,11 +30,16 @@ const std::set<std::string>& RunLocalKeys() {
 }
 
 // Flags later drivers record, with the value a run from an older driver
-// (which did not record them) had: such runs group with new ones. (The
-// driver's ConfigFromResults assumes the same for --eval_only.)
+// (which did not record them) had, the flags' defaults: such runs group with
+// new ones. (The driver's ConfigFromResults takes the same defaults for
+// --eval_only.)
 const std::map<std::string, nlohmann::json>& KeysAddedLater() {
-  static const auto* keys = new std::map<std::string, nlohmann::json>{
-      {"on_divergence", "fail"}, {"channels_last", false}, {"autocast", "off"}};
+  static const auto* keys = [] {
+    const RunConfig defaults;
+    return new std::map<std::string, nlohmann::json>{{"on_divergence", defaults.on_divergence},
+                                                     {"channels_last", defaults.channels_last},
+                                                     {"autocast", defaults.autocast}};
+  }();
   return *keys;
 }
 
