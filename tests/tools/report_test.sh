@@ -40,6 +40,7 @@ for figure in metrics_vs_size training; do
   grep -q "<svg" "$tmp/report/$figure.svg" || fail "$figure.svg is not an SVG"
 done
 [ -s "$tmp/report/plots.gp" ] || fail "plots.gp missing"
+[ ! -s "$tmp/report/data/gnuplot.err" ] || fail "gnuplot warned: $(head -3 "$tmp/report/data/gnuplot.err")"
 
 # A run from an older driver (without the flags recorded since: autocast,
 # channels_last, on_divergence) is a seed of the same setting as a new run.

@@ -32,9 +32,11 @@ struct Series {
 };
 
 // gnuplot's default palette has 8 colours; past 8 settings the dash pattern
-// changes, and every setting has its own point type.
-std::string Style(size_t setting) {
-  return absl::StrCat("linetype ", setting % 8 + 1, " dashtype ", setting / 8 + 1, " pointtype ", setting + 1);
+// changes, and every setting has its own point type where points are drawn
+// (gnuplot warns about a point type on `lines` or `steps`).
+std::string Style(size_t setting, bool points) {
+  return absl::StrCat("linetype ", setting % 8 + 1, " dashtype ", setting / 8 + 1,
+                      points ? absl::StrCat(" pointtype ", setting + 1) : "");
 }
 
 // `plot` over the series that have data; empty when none has.
@@ -42,7 +44,7 @@ std::string PlotCommand(const std::vector<Series>& series, const std::string& co
   std::string command;
   for (const auto& s : series) {
     absl::StrAppend(&command, command.empty() ? "plot " : ", ", Quoted(s.file), " using ", columns, " with ", style,
-                    " ", Style(s.setting), " title ", Quoted(s.title));
+                    " ", Style(s.setting, style == "linespoints"), " title ", Quoted(s.title));
   }
   return command;
 }

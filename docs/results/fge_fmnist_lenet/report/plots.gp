@@ -20,10 +20,10 @@ set output 'docs/results/fge_fmnist_lenet/report/training.png'
 set multiplot layout 2,1 title 'training (first seed of each setting)'
 set xlabel 'epoch (all members and phases of the run, in order)'
 set ylabel 'learning rate'
-plot 'docs/results/fge_fmnist_lenet/report/data/setting_00_training.dat' using 1:2 with steps linetype 1 dashtype 1 pointtype 1 title 'deep_ensemble', 'docs/results/fge_fmnist_lenet/report/data/setting_01_training.dat' using 1:2 with steps linetype 2 dashtype 1 pointtype 2 title 'snapshot (lr0=0.1)', 'docs/results/fge_fmnist_lenet/report/data/setting_02_training.dat' using 1:2 with steps linetype 3 dashtype 1 pointtype 3 title 'fge (cycle_epochs=1)'
+plot 'docs/results/fge_fmnist_lenet/report/data/setting_00_training.dat' using 1:2 with steps linetype 1 dashtype 1 title 'deep_ensemble', 'docs/results/fge_fmnist_lenet/report/data/setting_01_training.dat' using 1:2 with steps linetype 2 dashtype 1 title 'snapshot (lr0=0.1)', 'docs/results/fge_fmnist_lenet/report/data/setting_02_training.dat' using 1:2 with steps linetype 3 dashtype 1 title 'fge (cycle_epochs=1)'
 set ylabel 'training loss'
 set logscale y
-plot 'docs/results/fge_fmnist_lenet/report/data/setting_00_training.dat' using 1:3 with lines linetype 1 dashtype 1 pointtype 1 title 'deep_ensemble', 'docs/results/fge_fmnist_lenet/report/data/setting_01_training.dat' using 1:3 with lines linetype 2 dashtype 1 pointtype 2 title 'snapshot (lr0=0.1)', 'docs/results/fge_fmnist_lenet/report/data/setting_02_training.dat' using 1:3 with lines linetype 3 dashtype 1 pointtype 3 title 'fge (cycle_epochs=1)'
+plot 'docs/results/fge_fmnist_lenet/report/data/setting_00_training.dat' using 1:3 with lines linetype 1 dashtype 1 title 'deep_ensemble', 'docs/results/fge_fmnist_lenet/report/data/setting_01_training.dat' using 1:3 with lines linetype 2 dashtype 1 title 'snapshot (lr0=0.1)', 'docs/results/fge_fmnist_lenet/report/data/setting_02_training.dat' using 1:3 with lines linetype 3 dashtype 1 title 'fge (cycle_epochs=1)'
 unset logscale y
 unset multiplot
 set terminal svg size 1800,1000 noenhanced dynamic
@@ -45,9 +45,9 @@ set output 'docs/results/fge_fmnist_lenet/report/training.svg'
 set multiplot layout 2,1 title 'training (first seed of each setting)'
 set xlabel 'epoch (all members and phases of the run, in order)'
 set ylabel 'learning rate'
-plot 'docs/results/fge_fmnist_lenet/report/data/setting_00_training.dat' using 1:2 with steps linetype 1 dashtype 1 pointtype 1 title 'deep_ensemble', 'docs/results/fge_fmnist_lenet/report/data/setting_01_training.dat' using 1:2 with steps linetype 2 dashtype 1 pointtype 2 title 'snapshot (lr0=0.1)', 'docs/results/fge_fmnist_lenet/report/data/setting_02_training.dat' using 1:2 with steps linetype 3 dashtype 1 pointtype 3 title 'fge (cycle_epochs=1)'
+plot 'docs/results/fge_fmnist_lenet/report/data/setting_00_training.dat' using 1:2 with steps linetype 1 dashtype 1 title 'deep_ensemble', 'docs/results/fge_fmnist_lenet/report/data/setting_01_training.dat' using 1:2 with steps linetype 2 dashtype 1 title 'snapshot (lr0=0.1)', 'docs/results/fge_fmnist_lenet/report/data/setting_02_training.dat' using 1:2 with steps linetype 3 dashtype 1 title 'fge (cycle_epochs=1)'
 set ylabel 'training loss'
 set logscale y
-plot 'docs/results/fge_fmnist_lenet/report/data/setting_00_training.dat' using 1:3 with lines linetype 1 dashtype 1 pointtype 1 title 'deep_ensemble', 'docs/results/fge_fmnist_lenet/report/data/setting_01_training.dat' using 1:3 with lines linetype 2 dashtype 1 pointtype 2 title 'snapshot (lr0=0.1)', 'docs/results/fge_fmnist_lenet/report/data/setting_02_training.dat' using 1:3 with lines linetype 3 dashtype 1 pointtype 3 title 'fge (cycle_epochs=1)'
+plot 'docs/results/fge_fmnist_lenet/report/data/setting_00_training.dat' using 1:3 with lines linetype 1 dashtype 1 title 'deep_ensemble', 'docs/results/fge_fmnist_lenet/report/data/setting_01_training.dat' using 1:3 with lines linetype 2 dashtype 1 title 'snapshot (lr0=0.1)', 'docs/results/fge_fmnist_lenet/report/data/setting_02_training.dat' using 1:3 with lines linetype 3 dashtype 1 title 'fge (cycle_epochs=1)'
 unset logscale y
 unset multiplot

@@ -20,10 +20,10 @@ set output 'docs/results/fmnist_seeds_30/report/training.png'
 set multiplot layout 2,1 title 'training (first seed of each setting)'
 set xlabel 'epoch (all members and phases of the run, in order)'
 set ylabel 'learning rate'
-plot 'docs/results/fmnist_seeds_30/report/data/setting_00_training.dat' using 1:2 with steps linetype 1 dashtype 1 pointtype 1 title 'single', 'docs/results/fmnist_seeds_30/report/data/setting_01_training.dat' using 1:2 with steps linetype 2 dashtype 1 pointtype 2 title 'deep_ensemble'
+plot 'docs/results/fmnist_seeds_30/report/data/setting_00_training.dat' using 1:2 with steps linetype 1 dashtype 1 title 'single', 'docs/results/fmnist_seeds_30/report/data/setting_01_training.dat' using 1:2 with steps linetype 2 dashtype 1 title 'deep_ensemble'
 set ylabel 'training loss'
 set logscale y
-plot 'docs/results/fmnist_seeds_30/report/data/setting_00_training.dat' using 1:3 with lines linetype 1 dashtype 1 pointtype 1 title 'single', 'docs/results/fmnist_seeds_30/report/data/setting_01_training.dat' using 1:3 with lines linetype 2 dashtype 1 pointtype 2 title 'deep_ensemble'
+plot 'docs/results/fmnist_seeds_30/report/data/setting_00_training.dat' using 1:3 with lines linetype 1 dashtype 1 title 'single', 'docs/results/fmnist_seeds_30/report/data/setting_01_training.dat' using 1:3 with lines linetype 2 dashtype 1 title 'deep_ensemble'
 unset logscale y
 unset multiplot
 set terminal svg size 1800,1000 noenhanced dynamic
@@ -45,9 +45,9 @@ set output 'docs/results/fmnist_seeds_30/report/training.svg'
 set multiplot layout 2,1 title 'training (first seed of each setting)'
 set xlabel 'epoch (all members and phases of the run, in order)'
 set ylabel 'learning rate'
-plot 'docs/results/fmnist_seeds_30/report/data/setting_00_training.dat' using 1:2 with steps linetype 1 dashtype 1 pointtype 1 title 'single', 'docs/results/fmnist_seeds_30/report/data/setting_01_training.dat' using 1:2 with steps linetype 2 dashtype 1 pointtype 2 title 'deep_ensemble'
+plot 'docs/results/fmnist_seeds_30/report/data/setting_00_training.dat' using 1:2 with steps linetype 1 dashtype 1 title 'single', 'docs/results/fmnist_seeds_30/report/data/setting_01_training.dat' using 1:2 with steps linetype 2 dashtype 1 title 'deep_ensemble'
 set ylabel 'training loss'
 set logscale y
-plot 'docs/results/fmnist_seeds_30/report/data/setting_00_training.dat' using 1:3 with lines linetype 1 dashtype 1 pointtype 1 title 'single', 'docs/results/fmnist_seeds_30/report/data/setting_01_training.dat' using 1:3 with lines linetype 2 dashtype 1 pointtype 2 title 'deep_ensemble'
+plot 'docs/results/fmnist_seeds_30/report/data/setting_00_training.dat' using 1:3 with lines linetype 1 dashtype 1 title 'single', 'docs/results/fmnist_seeds_30/report/data/setting_01_training.dat' using 1:3 with lines linetype 2 dashtype 1 title 'deep_ensemble'
 unset logscale y
 unset multiplot
