@@ -3,12 +3,10 @@
 #include <algorithm>
 #include <fstream>
 
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 
 namespace ens::report {
 
@@ -42,17 +40,6 @@ absl::StatusOr<std::vector<BudgetColumn>> ReadBudgets(const std::string& path) {
   }
   if (columns.empty()) return absl::InvalidArgumentError(absl::StrCat("--budgets=", path, ": no columns"));
   return columns;
-}
-
-std::string RowName(const std::string& dir) {
-  absl::string_view path = absl::StripSuffix(dir, "/");
-  if (absl::EndsWith(path, "/results.json")) {
-    path = absl::StripSuffix(path, "/results.json");
-  } else {
-    path = absl::StripSuffix(path, ".json");
-  }
-  const size_t slash = path.rfind('/');
-  return std::string(slash == absl::string_view::npos ? path : path.substr(slash + 1));
 }
 
 absl::StatusOr<std::vector<BudgetRow>> ResolveBudgets(const std::vector<RunGroup>& groups,

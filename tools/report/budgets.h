@@ -29,9 +29,6 @@ struct BudgetColumn {
 // Reads a budgets file; errors name the file and line.
 absl::StatusOr<std::vector<BudgetColumn>> ReadBudgets(const std::string& path);
 
-// The row a results folder (or a results.json / NAME.json path) stands for.
-std::string RowName(const std::string& dir);
-
 struct BudgetRow {
   std::string row;
   const RunGroup* group = nullptr;

@@ -69,10 +69,7 @@ std::string ShortArgs(const std::string& args) {
     const size_t eq = part.find('=');
     const absl::string_view key = part.substr(0, eq == absl::string_view::npos ? part.size() : eq);
     if (eq != absl::string_view::npos && absl::EndsWith(key, "_from")) {
-      absl::string_view value = absl::StripSuffix(part.substr(eq + 1), "/");
-      const size_t slash = value.rfind('/');
-      if (slash != absl::string_view::npos) value = value.substr(slash + 1);
-      parts.push_back(absl::StrCat(key, "=", value));
+      parts.push_back(absl::StrCat(key, "=", RowName(std::string(part.substr(eq + 1)))));
     } else {
       parts.emplace_back(part);
     }
@@ -81,6 +78,17 @@ std::string ShortArgs(const std::string& args) {
 }
 
 }  // namespace
+
+std::string RowName(const std::string& dir) {
+  absl::string_view path = absl::StripSuffix(dir, "/");
+  if (absl::EndsWith(path, "/results.json")) {
+    path = absl::StripSuffix(path, "/results.json");
+  } else {
+    path = absl::StripSuffix(path, ".json");
+  }
+  const size_t slash = path.rfind('/');
+  return std::string(slash == absl::string_view::npos ? path : path.substr(slash + 1));
+}
 
 absl::StatusOr<Run> ReadRun(const std::string& dir) {
   const std::string path = absl::EndsWith(dir, ".json") ? dir : absl::StrCat(dir, "/results.json");

@@ -38,6 +38,10 @@ struct Run {
   double train_seconds = 0;
 };
 
+// The last component of a results folder (or of a results.json / NAME.json
+// path): "runs/fge/01_sse_3B/" -> "01_sse_3B", "docs/x/swag.json" -> "swag".
+std::string RowName(const std::string& dir);
+
 // Reads DIR/results.json (or a results.json path); errors name the file.
 absl::StatusOr<Run> ReadRun(const std::string& dir);
 
