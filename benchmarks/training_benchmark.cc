@@ -8,6 +8,8 @@
 //   BM_BatchAssembly:      index, normalise, pad-crop-flip a CIFAR batch
 //   BM_Dropout/0, /1:      forward and backward of LibTorch's dropout (0) and
 //                          ours (1, models/dropout.h) on lenet's pooled batch
+//   BM_MaxPool/0, /1:      forward and backward of LibTorch's 2x2 max-pooling (0)
+//                          and ours (1, models/max_pool.h) on lenet's conv2 output
 //
 //   bazel run //benchmarks:training_benchmark -- --benchmark_out=train.json
 //   (--threads is read from ENS_THREADS, default every core)
@@ -24,6 +26,7 @@
 #include "core/trainer.h"
 #include "datasets/batches.h"
 #include "models/dropout.h"
+#include "models/max_pool.h"
 #include "models/model.h"
 #include "schedulers/schedule.h"
 
@@ -151,6 +154,21 @@ void BM_Dropout(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * x.numel());
 }
 BENCHMARK(BM_Dropout)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// 2x2 max-pooling of lenet's 128 x 64 x 24 x 24 conv2 output, forward and
+// backward: LibTorch's (Arg 0) against models/max_pool.h's (Arg 1).
+void BM_MaxPool(benchmark::State& state) {
+  ConfigureThreads();
+  const torch::Tensor x = torch::randn({128, 64, 24, 24}).requires_grad_(true);
+  const torch::Tensor upstream = torch::randn({128, 64, 12, 12});
+  for (auto _ : state) {
+    const torch::Tensor out = state.range(0) == 0 ? torch::max_pool2d(x, 2) : MaxPool2x2(x);
+    out.backward(upstream);
+    benchmark::DoNotOptimize(x.grad().data_ptr());
+  }
+  state.SetItemsProcessed(state.iterations() * x.numel());
+}
+BENCHMARK(BM_MaxPool)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace ens

@@ -2,10 +2,10 @@
 // conv 3x3 (32) - ReLU - conv 3x3 (64) - ReLU - max-pool 2 - dropout -
 // fc 128 - ReLU - dropout - fc classes. Width scales the channel counts.
 #include <torch/nn/functional/activation.h>
-#include <torch/nn/functional/pooling.h>
 
 #include "absl/strings/str_cat.h"
 #include "models/dropout.h"
+#include "models/max_pool.h"
 #include "models/model.h"
 
 namespace ens {
@@ -30,7 +30,7 @@ class LeNet : public Network {
     torch::Tensor h = torch::relu(conv1_.forward(x));
     // Pooling before the ReLU: the same values and gradients as ReLU then
     // pooling (max and ReLU commute), with the ReLU on a quarter of the data.
-    h = torch::relu(torch::max_pool2d(conv2_.forward(h), 2));
+    h = torch::relu(MaxPool2x2(conv2_.forward(h)));
     h = dropout1_->forward(h).flatten(1);
     h = dropout2_->forward(torch::relu(fc1_.forward(h)));
     return fc2_.forward(h);

@@ -2,11 +2,11 @@
 // ReLU layers (64, 64, M, 128, 128, M, 256 x3, M, 512 x3, M, 512 x3, M), then
 // dropout - fc 512 - ReLU - dropout - fc 512 - ReLU - fc classes.
 #include <torch/nn/functional/activation.h>
-#include <torch/nn/functional/pooling.h>
 #include <torch/nn/modules/batchnorm.h>
 
 #include "absl/strings/str_cat.h"
 #include "models/dropout.h"
+#include "models/max_pool.h"
 #include "models/model.h"
 
 namespace ens {
@@ -40,7 +40,7 @@ class Vgg16 : public Network {
     torch::Tensor h = x;
     for (size_t i = 0; i < convs_.size(); ++i) {
       h = torch::relu(norms_[i]->forward(convs_[i].forward(h)));
-      if (pool_after_[i]) h = torch::max_pool2d(h, 2);
+      if (pool_after_[i]) h = MaxPool2x2(h);
     }
     h = h.flatten(1);
     h = torch::relu(fc1_.forward(dropout1_->forward(h)));
