@@ -20,6 +20,7 @@
 #include "core/trainer.h"
 #include "datasets/batches.h"
 #include "driver/results.h"
+#include "driver/results_file.h"
 #include "driver/run_directory.h"
 #include "core/user_path.h"
 #include "ensembles/method.h"

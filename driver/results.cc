@@ -1,7 +1,6 @@
 #include "driver/results.h"
 
 #include <cmath>
-#include <fstream>
 
 #include <torch/version.h>
 
@@ -63,16 +62,6 @@ nlohmann::json ResultsToJson(const RunResults& r) {
   };
 }
 
-absl::StatusOr<nlohmann::json> ReadResultsFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    return absl::DataLossError(absl::StrCat(path, ": not valid JSON: ", e.what()));
-  }
-}
-
 absl::StatusOr<RunConfig> ConfigFromResults(const nlohmann::json& results, const std::string& path) {
   try {
     const auto& c = results.at("config");
@@ -102,31 +91,6 @@ absl::StatusOr<RunConfig> ConfigFromResults(const nlohmann::json& results, const
   } catch (const nlohmann::json::exception& e) {
     return absl::DataLossError(absl::StrCat(path, ": incomplete config: ", e.what()));
   }
-}
-
-absl::StatusOr<std::vector<std::pair<double, double>>> ReadDeeReference(const std::string& path) {
-  std::string file = path;
-  if (file.size() < 5 || file.substr(file.size() - 5) != ".json") file = absl::StrCat(path, "/results.json");
-  auto results = ReadResultsFile(file);
-  if (!results.ok()) return results.status();
-  std::vector<std::pair<double, double>> reference;
-  try {
-    const std::string method = (*results).at("config").at("method").get<std::string>();
-    if (method != "deep_ensemble") {
-      return absl::InvalidArgumentError(absl::StrCat("--dee_reference ", file, " is a '", method,
-                                                     "' run; DEE needs a deep_ensemble run"));
-    }
-    for (const auto& m : (*results).at("metrics")) {
-      if (m.at("cnll").is_null()) continue;
-      reference.emplace_back(m.at("size").get<double>(), m.at("cnll").get<double>());
-    }
-  } catch (const nlohmann::json::exception& e) {
-    return absl::DataLossError(absl::StrCat(file, ": no usable metrics: ", e.what()));
-  }
-  if (reference.empty() || reference.front().first != 1) {
-    return absl::InvalidArgumentError(absl::StrCat(file, ": the reference must include ensemble size 1"));
-  }
-  return reference;
 }
 
 std::string FormatMetricsTable(const std::string& title, const std::vector<SizeMetrics>& rows) {

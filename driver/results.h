@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "core/evaluator.h"
 #include "core/progress.h"
+#include "driver/results_file.h"
 #include "driver/run_config.h"
 
 namespace ens {
@@ -39,10 +40,6 @@ nlohmann::json ResultsToJson(const RunResults& results);
 
 // The config stored by an earlier run (for --eval_only).
 absl::StatusOr<RunConfig> ConfigFromResults(const nlohmann::json& results, const std::string& path);
-absl::StatusOr<nlohmann::json> ReadResultsFile(const std::string& path);
-
-// (size, cnll) pairs of a deep ensemble's results.json (or its directory).
-absl::StatusOr<std::vector<std::pair<double, double>>> ReadDeeReference(const std::string& path);
 
 // The table in the shape of the reference tables: one row per size.
 std::string FormatMetricsTable(const std::string& title, const std::vector<SizeMetrics>& rows);

@@ -75,7 +75,8 @@ class CaptureLayers : public LayerFactory {
 };
 
 // Rows of layer inputs, [rows, in (+1)]: the input itself, or its unfolded
-// patches (one row per output position); a column of ones for the bias.
+// patches (one row per output position); a column of ones for the bias. On
+// the layer's device, in float (double for a double network).
 torch::Tensor InputRows(const FactorCapture& layer) {
   torch::Tensor rows;
   if (layer.is_conv) {
@@ -87,7 +88,7 @@ torch::Tensor InputRows(const FactorCapture& layer) {
   } else {
     rows = layer.input.reshape({-1, layer.input.size(-1)});
   }
-  rows = rows.to(torch::kCPU, torch::kDouble);
+  if (rows.scalar_type() != torch::kDouble) rows = rows.to(torch::kFloat);
   if (layer.has_bias) rows = torch::cat({rows, torch::ones({rows.size(0), 1}, rows.options())}, 1);
   return rows;
 }
@@ -114,6 +115,25 @@ absl::StatusOr<std::vector<LayerFactors>> ComputeKroneckerFactors(Network& net, 
   }
   std::vector<LayerFactors> factors(layers.size());
   std::vector<int64_t> a_rows(layers.size(), 0);
+  // Each batch's A += R^T R and G += D^T D runs in the layers' dtype on their
+  // device, into sums that go to the float64 totals every kFlushEvery batches:
+  // lenet's fc1 A is 9217^2, and there one float addmm_ into a kept sum costs
+  // a quarter of a float64 product into a new tensor (on the CPU; on a GPU the
+  // products stay there). Rounding stays that of float sums of a few batches.
+  constexpr int kFlushEvery = 16;
+  std::vector<torch::Tensor> a_sum(layers.size()), g_sum(layers.size());
+  const auto flush = [&] {
+    for (size_t l = 0; l < layers.size(); ++l) {
+      if (!a_sum[l].defined()) continue;
+      const torch::Tensor a = a_sum[l].to(torch::kCPU, torch::kDouble);
+      const torch::Tensor g = g_sum[l].to(torch::kCPU, torch::kDouble);
+      factors[l].a = factors[l].a.defined() ? factors[l].a.add_(a) : a;
+      factors[l].g = factors[l].g.defined() ? factors[l].g.add_(g) : g;
+      a_sum[l].zero_();
+      g_sum[l].zero_();
+    }
+  };
+  int batch = 0;
   int64_t examples = 0;
   auto generator = at::detail::createCPUGenerator(seed);
   net.eval();
@@ -138,15 +158,21 @@ absl::StatusOr<std::vector<LayerFactors>> ComputeKroneckerFactors(Network& net, 
       const torch::Tensor g = capture->output_grad.dim() == 4
                                   ? capture->output_grad.permute({0, 2, 3, 1}).reshape({-1, capture->output_grad.size(1)})
                                   : capture->output_grad;
-      const torch::Tensor gd = g.to(torch::kCPU, torch::kDouble);
+      const torch::Tensor gd = g.to(ra.scalar_type());
       factors[l].name = layers[l].first;
       factors[l].bias = capture->has_bias;
-      factors[l].a = factors[l].a.defined() ? factors[l].a + ra.t().mm(ra) : ra.t().mm(ra);
-      factors[l].g = factors[l].g.defined() ? factors[l].g + gd.t().mm(gd) : gd.t().mm(gd);
+      if (!a_sum[l].defined()) {
+        a_sum[l] = torch::zeros({ra.size(1), ra.size(1)}, ra.options());
+        g_sum[l] = torch::zeros({gd.size(1), gd.size(1)}, gd.options());
+      }
+      a_sum[l].addmm_(ra.t(), ra);
+      g_sum[l].addmm_(gd.t(), gd);
       a_rows[l] += ra.size(0);
     }
     examples += end - begin;
+    if (++batch % kFlushEvery == 0) flush();
   }
+  flush();
   for (size_t l = 0; l < layers.size(); ++l) {
     dynamic_cast<FactorCapture*>(layers[l].second.get())->capture = false;
     factors[l].a /= static_cast<double>(a_rows[l]);           // mean over examples and positions

@@ -56,6 +56,9 @@ done
 
 report=$(dirname "$driver")/../tools/report/report
 [[ -x $report ]] || report=bazel-bin/tools/report/report
-budgets=()
-[[ -f $table/budgets ]] && budgets=(--budgets="$table/budgets")
-"$report" --out_dir="$out/report" --sizes="$(cat "$table/sizes")" "${budgets[@]}" "${rows[@]}"
+report_flags=()
+[[ -f $table/budgets ]] && report_flags+=(--budgets="$table/budgets")
+# Every row's DEE against the table's own deep ensemble, also for rows kept
+# from elsewhere (evaluated against another reference, or none).
+[[ -n $reference ]] && report_flags+=(--dee_reference="$reference")
+"$report" --out_dir="$out/report" --sizes="$(cat "$table/sizes")" "${report_flags[@]}" "${rows[@]}"

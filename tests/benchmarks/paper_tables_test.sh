@@ -52,6 +52,7 @@ assert all(m["dee"] is not None for m in snap["metrics"]), snap["metrics"]
 md = open(f"{out}/report/report.md").read()
 assert "| deep_ensemble | mlp | synthetic |" in md and "| snapshot | mlp | synthetic |" in md, md
 assert "| 02_fge | fge (cycle_epochs=1) | 5 | " in md, md
+assert f"DEE: against the deep ensemble {out}/00_deep_ensemble (sizes 1-3)" in md, md
 budgets = list(csv.DictReader(open(f"{out}/report/budgets.csv")))
 assert [(b["budget"], b["row"], b["size"]) for b in budgets] == [
     ("1B", "00_deep_ensemble", "1"), ("1B", "01_snapshot", "1"), ("1B", "02_fge", "1"),

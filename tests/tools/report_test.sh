@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The report tool on real driver runs: two seeds of one setting are averaged
 # (mean and sample standard deviation, recomputed here from results.json),
-# Markdown, CSV and the gnuplot figures (PNG, SVG) are written, and bad
-# input is a one-line error.
+# Markdown, CSV and the gnuplot figures (PNG, SVG) are written, DEE is
+# measured against a chosen deep ensemble, and bad input is a one-line error.
 set -uo pipefail
 source "$TEST_SRCDIR/$TEST_WORKSPACE/tests/testing/shell_helpers.sh"
 report="$root/tools/report/report"
@@ -58,6 +58,36 @@ PY
 grep -q "^deep_ensemble,deep_ensemble,mlp,synthetic,2,1,2," "$tmp/report_old/report.csv" \
   || fail "an older run did not group with a new one: $(cat "$tmp/report_old/report.csv")"
 
+# --dee_reference: every run's DEE against one deep ensemble, from the run's
+# calibrated NLL (none of these runs recorded a DEE), checked against the
+# definition re-implemented here: the smallest l with the reference's linearly
+# interpolated cNLL(l) <= the run's cNLL.
+"$report" --dee_reference="$tmp/de_1" --out_dir="$tmp/report_dee" --plots=false "$tmp/de_2" "$tmp/single" \
+  >/dev/null 2>"$tmp/stderr" || fail "report --dee_reference failed: $(cat "$tmp/stderr")"
+grep -q "^DEE: against the deep ensemble $tmp/de_1 (sizes 1-3)" "$tmp/report_dee/report.md" \
+  || fail "report.md does not name the DEE reference"
+python3 - "$tmp" <<'PY' || fail "DEE against the reference"
+import csv, json, sys
+tmp = sys.argv[1]
+ref = [(m["size"], m["cnll"]) for m in json.load(open(f"{tmp}/de_1/results.json"))["metrics"]]
+def dee(c):
+    if c >= ref[0][1]:
+        return 1.0
+    for (s0, c0), (s1, c1) in zip(ref, ref[1:]):
+        if c1 <= c:
+            return max(1.0, s0 + (c0 - c) / (c0 - c1) * (s1 - s0)) if c0 != c1 else s0
+    return ref[-1][0]
+checked = 0
+for row in csv.DictReader(open(f"{tmp}/report_dee/report.csv")):
+    run = "de_2" if row["method"] == "deep_ensemble" else "single"
+    m = json.load(open(f"{tmp}/{run}/results.json"))["metrics"]
+    assert all(x.get("dee") is None for x in m), "runs without --dee_reference recorded a DEE"
+    cnll = next(x["cnll"] for x in m if x["size"] == int(row["size"]))
+    assert abs(float(row["dee_mean"]) - dee(cnll)) < 1e-6, (row, dee(cnll))
+    checked += 1
+assert checked == 4, checked
+PY
+
 # The report's errors: exit 2, one stderr line naming the problem.
 program="$report"
 expect_error 2 "$tmp/nothing/results.json: cannot open" "$tmp/nothing"
@@ -65,6 +95,8 @@ expect_error 2 "are the same setting with seed 1" "$tmp/de_1" "$tmp/de_1"
 expect_error 2 "--sizes: '0' is not a positive integer" --sizes=0 "$tmp/de_1"
 expect_error 2 "--gnuplot=/nonexistent/gnuplot not found" --out_dir="$tmp/r2" --gnuplot=/nonexistent/gnuplot "$tmp/de_1"
 expect_error 2 "no results directories given"
+expect_error 2 "--dee_reference $tmp/single/results.json is a 'single' run; DEE needs a deep_ensemble run" \
+  --dee_reference="$tmp/single" "$tmp/de_1"
 echo '{"config": {}}' >"$tmp/bad.json"
 expect_error 2 "$tmp/bad.json: not a results.json of the driver" "$tmp/bad.json"
 

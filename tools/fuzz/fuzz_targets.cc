@@ -12,6 +12,7 @@
 #include "datasets/image_files.h"
 #include "datasets/mat_reader.h"
 #include "driver/results.h"
+#include "driver/results_file.h"
 #include "tools/report/run_set.h"
 
 namespace ens::fuzz {

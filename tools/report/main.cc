@@ -2,6 +2,7 @@
 //
 //   bazel run //:report -- runs/fmnist/*                      # Markdown on stdout
 //   bazel run //:report -- --out_dir=report --sizes=1,5,10,30 runs/a runs/b
+//   bazel run //:report -- --dee_reference=runs/t/00_deep_ensemble runs/t/*
 //
 // With --out_dir: report.md, report.csv and (unless --plots=false) the
 // gnuplot figures metrics_vs_size.{png,svg} and training.{png,svg}. With
@@ -18,6 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "core/atomic_file.h"
 #include "core/user_path.h"
+#include "driver/results_file.h"
 #include "tools/report/budgets.h"
 #include "tools/report/plots.h"
 #include "tools/report/run_set.h"
@@ -27,6 +29,9 @@ DEFINE_string(out_dir, "", "where to write report.md, report.csv and the plots (
 DEFINE_string(sizes, "", "ensemble sizes to tabulate, e.g. 1,5,10,30 (empty: every size); plots use every size");
 DEFINE_string(budgets, "",
               "a budgets file (one column per training budget: row=size ...) to add the tables at equal budgets");
+DEFINE_string(dee_reference, "",
+              "results.json (or its directory) of a deep_ensemble run: every run's DEE is measured against it, "
+              "from the run's calibrated NLL (empty: the DEE each run recorded)");
 DEFINE_bool(plots, true, "draw the figures with gnuplot (needs --out_dir)");
 DEFINE_string(gnuplot, "gnuplot", "the gnuplot executable");
 
@@ -57,6 +62,15 @@ int main(int argc, char** argv) {
     if (!run.ok()) return Fail(std::string(run.status().message()));
     runs.push_back(std::move(*run));
   }
+  std::string dee_note;
+  if (!FLAGS_dee_reference.empty()) {
+    auto reference = ens::ReadDeeReference(ens::UserPath(FLAGS_dee_reference));
+    if (!reference.ok()) return Fail(std::string(reference.status().message()));
+    ens::report::MeasureDeeAgainst(*reference, runs);
+    dee_note = absl::StrCat("\nDEE: against the deep ensemble ", FLAGS_dee_reference, " (sizes ",
+                            reference->front().first, "-", reference->back().first,
+                            "), from each run's calibrated NLL.\n");
+  }
   auto groups = ens::report::GroupBySetting(std::move(runs));
   if (!groups.ok()) return Fail(std::string(groups.status().message()));
   std::string markdown = ens::report::MarkdownTable(*groups, sizes);
@@ -69,6 +83,7 @@ int main(int argc, char** argv) {
     absl::StrAppend(&markdown, "\n", ens::report::BudgetMarkdown(*rows, *columns));
     budget_csv = ens::report::BudgetCsv(*rows, *columns);
   }
+  markdown += dee_note;
   std::printf("%s", markdown.c_str());
   if (FLAGS_out_dir.empty()) {
     if (!gflags::GetCommandLineFlagInfoOrDie("plots").is_default && FLAGS_plots) return Fail("--plots needs --out_dir");

@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "driver/run_config.h"
+#include "metrics/dee.h"
 
 namespace ens::report {
 namespace {
@@ -121,6 +122,14 @@ absl::StatusOr<Run> ReadRun(const std::string& dir) {
     return absl::DataLossError(absl::StrCat(path, ": not a results.json of the driver: ", e.what()));
   }
   return run;
+}
+
+void MeasureDeeAgainst(const std::vector<std::pair<double, double>>& reference, std::vector<Run>& runs) {
+  for (auto& run : runs) {
+    for (auto& row : run.metrics) {
+      row.dee = row.cnll ? std::optional<double>(DeepEnsembleEquivalent(reference, *row.cnll)) : std::nullopt;
+    }
+  }
 }
 
 absl::StatusOr<std::vector<RunGroup>> GroupBySetting(std::vector<Run> runs) {

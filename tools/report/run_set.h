@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -44,6 +45,12 @@ std::string RowName(const std::string& dir);
 
 // Reads DIR/results.json (or a results.json path); errors name the file.
 absl::StatusOr<Run> ReadRun(const std::string& dir);
+
+// Sets every size's DEE to the one against `reference` ((size, calibrated
+// NLL) of a deep ensemble, as ReadDeeReference gives it), from the run's own
+// calibrated NLL: runs evaluated against different references, or none, are
+// then measured on one scale. A size without a calibrated NLL has no DEE.
+void MeasureDeeAgainst(const std::vector<std::pair<double, double>>& reference, std::vector<Run>& runs);
 
 struct RunGroup {
   std::string label;  // method, with its --method_args

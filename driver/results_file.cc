@@ -1,0 +1,48 @@
+#include "driver/results_file.h"
+
+#include <fstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace ens {
+
+absl::StatusOr<nlohmann::json> ReadResultsFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    return absl::DataLossError(absl::StrCat(path, ": not valid JSON: ", e.what()));
+  }
+}
+
+absl::StatusOr<std::vector<std::pair<double, double>>> ReadDeeReference(const std::string& path) {
+  const std::string file = absl::EndsWith(path, ".json") ? path : absl::StrCat(path, "/results.json");
+  auto results = ReadResultsFile(file);
+  if (!results.ok()) return results.status();
+  std::vector<std::pair<double, double>> reference;
+  try {
+    const std::string method = (*results).at("config").at("method").get<std::string>();
+    if (method != "deep_ensemble") {
+      return absl::InvalidArgumentError(absl::StrCat("--dee_reference ", file, " is a '", method,
+                                                     "' run; DEE needs a deep_ensemble run"));
+    }
+    for (const auto& m : (*results).at("metrics")) {
+      if (m.at("cnll").is_null()) continue;
+      const double size = m.at("size").get<double>();
+      if (!reference.empty() && size <= reference.back().first) {
+        return absl::DataLossError(absl::StrCat(file, ": metrics not in ascending order of size at size ", size));
+      }
+      reference.emplace_back(size, m.at("cnll").get<double>());
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return absl::DataLossError(absl::StrCat(file, ": no usable metrics: ", e.what()));
+  }
+  if (reference.empty() || reference.front().first != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(file, ": the reference must include ensemble size 1"));
+  }
+  return reference;
+}
+
+}  // namespace ens

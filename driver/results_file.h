@@ -1,0 +1,26 @@
+// Reading a finished run's results.json: the whole file, and the deep
+// ensemble's calibrated-NLL curve that DEE is measured against. Light (no
+// LibTorch): the driver and the report tool both read runs through it.
+#ifndef ENSEMBLES_DRIVER_RESULTS_FILE_H_
+#define ENSEMBLES_DRIVER_RESULTS_FILE_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/status/statusor.h"
+
+namespace ens {
+
+// The parsed file; errors name it.
+absl::StatusOr<nlohmann::json> ReadResultsFile(const std::string& path);
+
+// (size, cnll) pairs of a deep ensemble's results.json (or its directory),
+// ascending by size and starting at size 1; any other method is an error.
+absl::StatusOr<std::vector<std::pair<double, double>>> ReadDeeReference(const std::string& path);
+
+}  // namespace ens
+
+#endif  // ENSEMBLES_DRIVER_RESULTS_FILE_H_
