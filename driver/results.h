@@ -16,7 +16,6 @@
 #include "absl/status/statusor.h"
 #include "core/evaluator.h"
 #include "core/progress.h"
-#include "driver/results_file.h"
 #include "driver/run_config.h"
 
 namespace ens {
