@@ -14,6 +14,7 @@
 # images (CIFAR's shape; IMAGES default 50000) instead of Fashion-MNIST.
 # OURS_FLAGS adds driver flags (e.g. OURS_FLAGS=--channels_last), THEIRS_FLAGS
 # the baseline's (--bf16 --channels_last --cudnn_benchmark: the same names).
+# ROUNDS (1) pairs alternate; the last line is then the median ratio.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 model=${1:-lenet}
@@ -33,21 +34,38 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
 epochs=${EPOCHS:-1}
-"$driver" --method=single --epochs="$epochs" --model="$model" "${dataset[@]}" --batch_size=128 --lr=0.05 --momentum=0.9 \
-  --weight_decay=5e-4 --threads="$threads" --device="$device" --eval_sizes=1 --out_dir="$out/ours" ${OURS_FLAGS:-} \
-  >/dev/null 2>"$out/ours.log" || {
-  rc=$?
-  [ -f "$out/ours/results.json" ] || { echo "error: our driver failed: $(tail -1 "$out/ours.log")" >&2; exit 1; }
-  echo "warning: our driver exited with $rc after writing its results" >&2
+rounds=${ROUNDS:-1}
+run_ours() {
+  rm -rf "$out/ours"
+  "$driver" --method=single --epochs="$epochs" --model="$model" "${dataset[@]}" --batch_size=128 --lr=0.05 --momentum=0.9 \
+    --weight_decay=5e-4 --threads="$threads" --device="$device" --eval_sizes=1 --out_dir="$out/ours" ${OURS_FLAGS:-} \
+    >/dev/null 2>"$out/ours.log" || {
+    rc=$?
+    [ -f "$out/ours/results.json" ] || { echo "error: our driver failed: $(tail -1 "$out/ours.log")" >&2; exit 1; }
+    echo "warning: our driver exited with $rc after writing its results" >&2
+  }
+  "$python" -c "import json, sys; print(json.load(open(sys.argv[1]))['history'][-1]['images_per_sec'])" \
+    "$out/ours/results.json"
 }
-ours=$("$python" -c "import json, sys; print(json.load(open(sys.argv[1]))['history'][-1]['images_per_sec'])" \
-  "$out/ours/results.json")
-theirs_line=$("$python" "$here/pytorch_baseline.py" --model="$model" --data="$data" --images="$images" \
-  --threads="$threads" --device="$device" --epochs="$epochs" ${THEIRS_FLAGS:-})
-theirs=$(echo "$theirs_line" | sed -n 's/^pytorch: \([0-9.]*\) img\/s.*/\1/p')
-[ -n "$theirs" ] || { echo "error: the PyTorch baseline printed: $theirs_line" >&2; exit 1; }
+run_theirs() {
+  "$python" "$here/pytorch_baseline.py" --model="$model" --data="$data" --images="$images" \
+    --threads="$threads" --device="$device" --epochs="$epochs" ${THEIRS_FLAGS:-}
+}
 printf 'model %s, %s images, batch 128, threads %s, device %s, epoch %s of %s; ours: %s; theirs: %s\n' "$model" \
   "$images" "$threads" "$device" "$epochs" "$epochs" "${OURS_FLAGS:-}" "${THEIRS_FLAGS:-}"
-printf 'ours:    %.1f img/s\n' "$ours"
-echo "$theirs_line"
-"$python" -c "import sys; print('ratio: %.2f' % (float(sys.argv[1]) / float(sys.argv[2])))" "$ours" "$theirs"
+# ROUNDS > 1: ours and PyTorch alternate, one pair per round, and the ratio
+# printed last is the median of the rounds' ratios (a shared machine's speed
+# drifts by 10 % and more between runs; pairs run back to back see the same).
+ratios=()
+for round in $(seq "$rounds"); do
+  ours=$(run_ours)
+  theirs_line=$(run_theirs)
+  theirs=$(echo "$theirs_line" | sed -n 's/^pytorch: \([0-9.]*\) img\/s.*/\1/p')
+  [ -n "$theirs" ] || { echo "error: the PyTorch baseline printed: $theirs_line" >&2; exit 1; }
+  [ "$rounds" -gt 1 ] && printf 'round %s of %s\n' "$round" "$rounds"
+  printf 'ours:    %.1f img/s\n' "$ours"
+  echo "$theirs_line"
+  ratios+=("$("$python" -c "import sys; print(float(sys.argv[1]) / float(sys.argv[2]))" "$ours" "$theirs")")
+  [ "$rounds" -gt 1 ] && printf 'round ratio: %.2f\n' "${ratios[-1]}"
+done
+"$python" -c "import statistics, sys; print('ratio: %.2f' % statistics.median(map(float, sys.argv[1:])))" "${ratios[@]}"

@@ -20,6 +20,7 @@
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
+#include "core/cpu_memory.h"
 #include "core/cpu_threads.h"
 #include "core/ensemble.h"
 #include "core/evaluator.h"
@@ -173,4 +174,12 @@ BENCHMARK(BM_MaxPool)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTim
 }  // namespace
 }  // namespace ens
 
-BENCHMARK_MAIN();
+// The driver's process settings (core/cpu_memory.h), then Google Benchmark's main.
+int main(int argc, char** argv) {
+  ens::KeepFreedMemoryForReuse();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

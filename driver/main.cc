@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "core/cpu_memory.h"
 #include "core/cpu_threads.h"
 #include "core/plugin_loader.h"
 #include "driver/job.h"
@@ -123,6 +124,7 @@ ens::RunConfig ConfigFromFlags(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  ens::KeepFreedMemoryForReuse();  // before any tensor exists
   gflags::SetUsageMessage("trains and evaluates ensembles of neural networks; --list shows the components");
   // --flagfile paths as the user typed them (bazel run starts us elsewhere).
   std::vector<std::string> args(argv, argv + argc);

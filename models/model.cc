@@ -55,14 +55,20 @@ absl::StatusOr<std::shared_ptr<Network>> MakeModel(absl::string_view name, absl:
   return entry->factory(params, spec, layers);
 }
 
+// Not contiguous(ChannelsLast): that keeps a tensor whose layout is ambiguous
+// (a stem convolution's [16, 1, 3, 3] weight is contiguous in both layouts)
+// in NCHW strides, and LibTorch then runs that convolution, and the first
+// block behind it, in NCHW. to(memory_format) copies it to NHWC strides, as
+// PyTorch's Module.to(memory_format=...) does.
 void ToChannelsLast(torch::nn::Module& net) {
   torch::NoGradGuard no_grad;
-  for (auto& tensor : net.parameters()) {
-    if (tensor.dim() == 4) tensor.set_data(tensor.contiguous(torch::MemoryFormat::ChannelsLast));
-  }
-  for (auto& tensor : net.buffers()) {
-    if (tensor.dim() == 4) tensor.set_data(tensor.contiguous(torch::MemoryFormat::ChannelsLast));
-  }
+  const auto to_nhwc = [](torch::Tensor& tensor) {
+    if (tensor.dim() != 4) return;
+    tensor.set_data(tensor.to(tensor.options(), /*non_blocking=*/false, /*copy=*/false,
+                              torch::MemoryFormat::ChannelsLast));
+  };
+  for (auto& tensor : net.parameters()) to_nhwc(tensor);
+  for (auto& tensor : net.buffers()) to_nhwc(tensor);
 }
 
 int64_t CountParameters(const torch::nn::Module& net) {

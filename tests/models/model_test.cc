@@ -53,5 +53,29 @@ TEST(ModelTest, HasDropoutFollowsTheRate) {
   EXPECT_TRUE(HasDropout(**MakeModel("preresnet20", "dropout=0.1", ModelSpec{}, StandardLayers())));
 }
 
+// One-channel images (Fashion-MNIST): the stem's [C, 1, 3, 3] weight is
+// contiguous in both layouts, so ToChannelsLast must give it NHWC strides
+// itself, or the stem convolution runs in NCHW and so does the first block.
+TEST(ModelTest, ToChannelsLastGivesEveryConvolutionNhwcStrides) {
+  for (const char* name : {"lenet", "preresnet20"}) {
+    torch::manual_seed(0);
+    auto net = *MakeModel(name, "", ModelSpec{1, 28, 10}, StandardLayers());
+    net->eval();
+    const torch::Tensor x = torch::randn({4, 1, 28, 28});
+    const torch::Tensor expected = net->forward(x);
+    ToChannelsLast(*net);
+    torch::Tensor stem;
+    for (const auto& p : net->parameters()) {
+      if (p.dim() != 4) continue;
+      EXPECT_EQ(p.stride(1), 1) << name << ": a convolution weight " << p.sizes() << " kept NCHW strides";
+      if (!stem.defined() && p.size(1) == 1) stem = p;
+    }
+    ASSERT_TRUE(stem.defined()) << name;
+    const torch::Tensor nhwc = x.contiguous(torch::MemoryFormat::ChannelsLast);
+    EXPECT_EQ(torch::conv2d(nhwc, stem).stride(1), 1) << name << ": the stem's output is not NHWC";
+    EXPECT_TRUE(torch::allclose(net->forward(nhwc), expected, 1e-4, 1e-5)) << name;
+  }
+}
+
 }  // namespace
 }  // namespace ens

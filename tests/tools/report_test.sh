@@ -90,7 +90,7 @@ PY
 
 # The report's errors: exit 2, one stderr line naming the problem.
 program="$report"
-expect_error 2 "$tmp/nothing/results.json: cannot open" "$tmp/nothing"
+expect_error 2 "$tmp/nothing/results.json: cannot open (not a finished run?)" "$tmp/nothing"
 expect_error 2 "are the same setting with seed 1" "$tmp/de_1" "$tmp/de_1"
 expect_error 2 "--sizes: '0' is not a positive integer" --sizes=0 "$tmp/de_1"
 expect_error 2 "--gnuplot=/nonexistent/gnuplot not found" --out_dir="$tmp/r2" --gnuplot=/nonexistent/gnuplot "$tmp/de_1"
@@ -99,5 +99,7 @@ expect_error 2 "--dee_reference $tmp/single/results.json is a 'single' run; DEE 
   --dee_reference="$tmp/single" "$tmp/de_1"
 echo '{"config": {}}' >"$tmp/bad.json"
 expect_error 2 "$tmp/bad.json: not a results.json of the driver" "$tmp/bad.json"
+printf '{"config": ' >"$tmp/cut.json"
+expect_error 2 "$tmp/cut.json: not valid JSON" "$tmp/cut.json"
 
 finish report_test

@@ -1,7 +1,6 @@
 #include "tools/report/run_set.h"
 
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <set>
 
@@ -10,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "driver/results_file.h"
 #include "driver/run_config.h"
 #include "metrics/dee.h"
 
@@ -93,12 +93,15 @@ std::string RowName(const std::string& dir) {
 
 absl::StatusOr<Run> ReadRun(const std::string& dir) {
   const std::string path = absl::EndsWith(dir, ".json") ? dir : absl::StrCat(dir, "/results.json");
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open (not a finished run?)"));
+  auto file = ReadResultsFile(path);
+  if (absl::IsNotFound(file.status())) {
+    return absl::NotFoundError(absl::StrCat(file.status().message(), " (not a finished run?)"));
+  }
+  if (!file.ok()) return file.status();
+  const nlohmann::json& results = *file;
   Run run;
   run.dir = dir;
   try {
-    const nlohmann::json results = nlohmann::json::parse(in);
     run.config = results.at("config");
     run.seed = run.config.at("seed").get<uint64_t>();
     for (const auto& m : results.at("metrics")) {
