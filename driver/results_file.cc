@@ -7,6 +7,10 @@
 
 namespace ens {
 
+std::string ResultsJsonPath(const std::string& dir_or_file) {
+  return absl::EndsWith(dir_or_file, ".json") ? dir_or_file : absl::StrCat(dir_or_file, "/results.json");
+}
+
 absl::StatusOr<nlohmann::json> ReadResultsFile(const std::string& path) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
@@ -18,7 +22,7 @@ absl::StatusOr<nlohmann::json> ReadResultsFile(const std::string& path) {
 }
 
 absl::StatusOr<std::vector<std::pair<double, double>>> ReadDeeReference(const std::string& path) {
-  const std::string file = absl::EndsWith(path, ".json") ? path : absl::StrCat(path, "/results.json");
+  const std::string file = ResultsJsonPath(path);
   auto results = ReadResultsFile(file);
   if (!results.ok()) return results.status();
   std::vector<std::pair<double, double>> reference;

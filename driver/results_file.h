@@ -14,6 +14,9 @@
 
 namespace ens {
 
+// A run directory's results.json, or `dir_or_file` itself when it names a .json file.
+std::string ResultsJsonPath(const std::string& dir_or_file);
+
 // The parsed file; errors name it.
 absl::StatusOr<nlohmann::json> ReadResultsFile(const std::string& path);
 

@@ -92,7 +92,7 @@ std::string RowName(const std::string& dir) {
 }
 
 absl::StatusOr<Run> ReadRun(const std::string& dir) {
-  const std::string path = absl::EndsWith(dir, ".json") ? dir : absl::StrCat(dir, "/results.json");
+  const std::string path = ResultsJsonPath(dir);
   auto file = ReadResultsFile(path);
   if (absl::IsNotFound(file.status())) {
     return absl::NotFoundError(absl::StrCat(file.status().message(), " (not a finished run?)"));
