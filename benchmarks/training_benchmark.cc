@@ -10,6 +10,8 @@
 //                          ours (1, models/dropout.h) on lenet's pooled batch
 //   BM_MaxPool/0, /1:      forward and backward of LibTorch's 2x2 max-pooling (0)
 //                          and ours (1, models/max_pool.h) on lenet's conv2 output
+//   BM_Linear/0, /1:       forward and backward of lenet's fc1 (128 x 9216 -> 128):
+//                          LibTorch's linear (0) and ours (1, models/threaded_linear.h)
 //
 //   bazel run //benchmarks:training_benchmark -- --benchmark_out=train.json
 //   (--threads is read from ENS_THREADS, default every core)
@@ -29,6 +31,7 @@
 #include "models/dropout.h"
 #include "models/max_pool.h"
 #include "models/model.h"
+#include "models/threaded_linear.h"
 #include "schedulers/schedule.h"
 
 namespace ens {
@@ -170,6 +173,26 @@ void BM_MaxPool(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * x.numel());
 }
 BENCHMARK(BM_MaxPool)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// lenet's fc1 on a batch of 128, forward and backward (input, weight and
+// bias gradients): LibTorch's linear (Arg 0), one BLAS call per product on
+// one core, against models/threaded_linear.h's (Arg 1), rows split across
+// the threads.
+void BM_Linear(benchmark::State& state) {
+  ConfigureThreads();
+  const torch::Tensor x = torch::randn({128, 9216}).requires_grad_(true);
+  const torch::Tensor weight = (torch::randn({128, 9216}) / 96).requires_grad_(true);
+  const torch::Tensor bias = torch::zeros({128}).requires_grad_(true);
+  const torch::Tensor upstream = torch::randn({128, 128});
+  for (auto _ : state) {
+    const torch::Tensor out = state.range(0) == 0 ? torch::nn::functional::linear(x, weight, bias)
+                                                  : ThreadedLinearForward(x, weight, bias);
+    out.backward(upstream);
+    benchmark::DoNotOptimize(weight.grad().data_ptr());
+  }
+  state.SetItemsProcessed(state.iterations() * x.size(0));
+}
+BENCHMARK(BM_Linear)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace ens

@@ -15,6 +15,7 @@
 #include "core/evaluator.h"
 #include "core/status_macros.h"
 #include "ensembles/method.h"
+#include "models/threaded_linear.h"
 
 namespace ens {
 
@@ -38,10 +39,10 @@ class FactorCapture {
   }
 };
 
-class CaptureLinearImpl : public torch::nn::LinearImpl, public FactorCapture {
+class CaptureLinearImpl : public ThreadedLinearImpl, public FactorCapture {
  public:
-  using torch::nn::LinearImpl::LinearImpl;
-  torch::Tensor forward(const torch::Tensor& x) { return Record(x, torch::nn::LinearImpl::forward(x)); }
+  using ThreadedLinearImpl::ThreadedLinearImpl;
+  torch::Tensor forward(const torch::Tensor& x) { return Record(x, ThreadedLinearImpl::forward(x)); }
 };
 TORCH_MODULE(CaptureLinear);
 

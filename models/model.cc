@@ -6,11 +6,12 @@
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "models/dropout.h"
+#include "models/threaded_linear.h"
 
 namespace ens {
 
 torch::nn::AnyModule LayerFactory::Linear(int64_t in_features, int64_t out_features, bool bias) {
-  return torch::nn::AnyModule(torch::nn::Linear(torch::nn::LinearOptions(in_features, out_features).bias(bias)));
+  return torch::nn::AnyModule(ThreadedLinear(torch::nn::LinearOptions(in_features, out_features).bias(bias)));
 }
 
 torch::nn::AnyModule LayerFactory::Conv2d(int64_t in_channels, int64_t out_channels, int64_t kernel,

@@ -51,7 +51,9 @@ class LayerFactory {
   virtual torch::nn::BatchNorm2d BatchNorm2d(int64_t features);
 };
 
-// Plain torch::nn::Linear / Conv2d with LibTorch's default initialisation.
+// torch::nn::Linear (as ThreadedLinear, models/threaded_linear.h: its CPU
+// products split across threads) and Conv2d with LibTorch's default
+// initialisation.
 LayerFactory& StandardLayers();
 
 // Layer kinds by name ("standard", "variational", ...): an ensemble states
