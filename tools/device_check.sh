@@ -80,6 +80,8 @@ fi
 export LD_LIBRARY_PATH="$PWD/.deps/lib:${LD_LIBRARY_PATH:-}"
 bin=build/runfiles/ensembles
 driver=$bin/driver/driver
+# One OpenMP runtime expected: the one inside torch/lib (models/threaded_linear.cc).
+note "$(grep -m1 'OpenMP for' "$out/cmake.log" || echo 'cmake found no OpenMP'); driver's: $(ldd "$driver" | grep -o 'libgomp[^ ]* => [^ ]*' | tr '\n' ' ')"
 # images/s of a run's last epoch and its training seconds
 speed() { "$python" -c "import json,sys; r=json.load(open(sys.argv[1])); print('%.0f img/s last epoch, %.1f s training' % (r['history'][-1]['images_per_sec'], r['train_seconds']))" "$1/results.json"; }
 
