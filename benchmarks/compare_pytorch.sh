@@ -51,8 +51,10 @@ run_theirs() {
   "$python" "$here/pytorch_baseline.py" --model="$model" --data="$data" --images="$images" \
     --threads="$threads" --device="$device" --epochs="$epochs" ${THEIRS_FLAGS:-}
 }
-printf 'model %s, %s images, batch 128, threads %s, device %s, epoch %s of %s; ours: %s; theirs: %s\n' "$model" \
-  "$images" "$threads" "$device" "$epochs" "$epochs" "${OURS_FLAGS:-}" "${THEIRS_FLAGS:-}"
+# Both sides load the same OpenBLAS, whose kernels follow OPENBLAS_CORETYPE.
+printf 'model %s, %s images, batch 128, threads %s, device %s, epoch %s of %s; ours: %s; theirs: %s; OPENBLAS_CORETYPE=%s\n' \
+  "$model" "$images" "$threads" "$device" "$epochs" "$epochs" "${OURS_FLAGS:-}" "${THEIRS_FLAGS:-}" \
+  "${OPENBLAS_CORETYPE:-(unset)}"
 # ROUNDS > 1: ours and PyTorch alternate, one pair per round, and the ratio
 # printed last is the median of the rounds' ratios (a shared machine's speed
 # drifts by 10 % and more between runs; pairs run back to back see the same).

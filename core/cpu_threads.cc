@@ -38,4 +38,27 @@ int ConfigureCpuThreads(int requested) {
 
 bool BlasThreadsPinned() { return blas_pinned; }
 
+std::string BlasKernels() {
+  using CoreName = char* (*)();
+  auto core_name = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  const char* name = core_name == nullptr ? nullptr : core_name();
+  return name == nullptr ? "" : name;
+}
+
+std::string BlasKernelWarning(const std::string& kernels, bool avx2, bool avx512) {
+  if (kernels != "Prescott" || !(avx2 || avx512)) return "";
+  const std::string better = avx512 ? "SkylakeX" : "Haswell";
+  return "warning: OpenBLAS runs its generic Prescott kernels on this " + std::string(avx512 ? "AVX-512" : "AVX2") +
+         " CPU (matrix products several times slower); start the driver with OPENBLAS_CORETYPE=" + better;
+}
+
+std::string BlasKernelWarning() {
+#if defined(__x86_64__) || defined(__i386__)
+  // GCC's checks include the operating system's support (XCR0).
+  return BlasKernelWarning(BlasKernels(), __builtin_cpu_supports("avx2"), __builtin_cpu_supports("avx512f"));
+#else
+  return "";
+#endif
+}
+
 }  // namespace ens

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/atomic_file.h"
+#include "core/cpu_threads.h"
 #include "core/evaluator.h"
 #include "core/status_macros.h"
 #include "core/trainer.h"
@@ -389,6 +390,9 @@ absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
                                 " val / ", data.test.size(), " test, ", data.channels(), "x", data.image_size(), "x",
                                 data.image_size(), ", ", data.num_classes, " classes; device ", device.str(),
                                 "; threads ", torch::get_num_threads()));
+  if (device.is_cpu()) {
+    if (const std::string warning = BlasKernelWarning(); !warning.empty()) progress.Message(warning);
+  }
   RunResults results;
   results.config = config;
   results.component_params = components.params;

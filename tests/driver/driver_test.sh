@@ -74,6 +74,18 @@ data=(--dataset=synthetic --dataset_args=noise=0.4,train=300,test=200 --model=ml
 grep -q "size   error %      NLL     cNLL    Brier      ECE    AUROC     DEE" "$tmp/de.out" || fail "no table: $(cat "$tmp/de.out")"
 grep -q "member 3/3 epoch 4" "$tmp/de.err" || fail "no progress lines"
 
+# OpenBLAS's generic kernels on a CPU with AVX2 get a one-line warning that
+# names the variable to set; kernels that match the CPU, none.
+if grep -qw avx2 /proc/cpuinfo; then
+  for kernels in Prescott Haswell; do
+    OPENBLAS_CORETYPE=$kernels "$driver" "${data[@]}" --method=single --epochs=1 --out_dir="$tmp/blas_$kernels" \
+      >/dev/null 2>"$tmp/blas_$kernels.err" || fail "run with $kernels kernels failed: $(tail -1 "$tmp/blas_$kernels.err")"
+  done
+  grep -q "^warning: OpenBLAS runs its generic Prescott kernels on this AVX.* OPENBLAS_CORETYPE=[A-Za-z]*$" \
+    "$tmp/blas_Prescott.err" || fail "no warning of Prescott kernels: $(head -3 "$tmp/blas_Prescott.err")"
+  ! grep -q "OpenBLAS" "$tmp/blas_Haswell.err" || fail "a warning with Haswell kernels: $(grep OpenBLAS "$tmp/blas_Haswell.err")"
+fi
+
 # Members trained together (a pair, then one) in bf16: three members saved, the flags recorded.
 "$driver" "${data[@]}" --method=deep_ensemble --members_together=2 --autocast=bf16 --out_dir="$tmp/together" \
   >/dev/null 2>"$tmp/together.err" || fail "--members_together run failed: $(tail -1 "$tmp/together.err")"
