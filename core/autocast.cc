@@ -30,6 +30,8 @@ void SetDtype(torch::DeviceType type, torch::ScalarType dtype) {
 
 }  // namespace
 
+bool AutocastEnabled(torch::DeviceType type) { return IsEnabled(type); }
+
 Bf16AutocastGuard::Bf16AutocastGuard(torch::Device device, bool enabled)
     : enabled_(enabled), type_(device.is_cuda() ? torch::kCUDA : torch::kCPU) {
   if (!enabled_) return;

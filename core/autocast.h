@@ -10,6 +10,11 @@
 
 namespace ens {
 
+// Whether LibTorch's autocast is on for tensors of `type` in this thread
+// (code that runs products on its own threads has to leave them to
+// LibTorch's ops then: autocast is thread-local).
+bool AutocastEnabled(torch::DeviceType type);
+
 class Bf16AutocastGuard {
  public:
   // Does nothing when `enabled` is false.

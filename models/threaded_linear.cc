@@ -6,6 +6,8 @@
 #include <torch/autograd.h>
 #include <torch/nn/functional/linear.h>
 
+#include "core/autocast.h"
+
 namespace ens {
 namespace {
 
@@ -86,8 +88,10 @@ bool ThreadedLinearSplits() {
 
 Tensor ThreadedLinearForward(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   // Inputs of other ranks (none of our architectures' layers) keep
-  // LibTorch's linear, which for them is a matmul and an add.
-  if (x.dim() != 2 || !x.device().is_cpu() || !LargeProduct(x.size(0), x.size(1), weight.size(0))) {
+  // LibTorch's linear, which for them is a matmul and an add; so does
+  // autocast, which casts at LibTorch's dispatcher, in this thread only.
+  if (x.dim() != 2 || !x.device().is_cpu() || AutocastEnabled(torch::kCPU) ||
+      !LargeProduct(x.size(0), x.size(1), weight.size(0))) {
     return torch::nn::functional::linear(x, weight, bias);
   }
   return ThreadedLinearFunction::apply(x, weight, bias.defined() ? c10::optional<Tensor>(bias) : c10::nullopt);

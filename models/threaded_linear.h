@@ -7,10 +7,10 @@
 // (9216 x 128) on one core; split, the three products take half the time on
 // two cores (`BM_Linear` in benchmarks/training_benchmark.cc). Values and
 // gradients are LibTorch's up to float rounding (each block of rows is its
-// own BLAS call, whose kernels may order a sum differently). Small products
-// and CUDA tensors go to LibTorch's own linear; a backward pass that records
-// its graph (create_graph) uses LibTorch's products, so the layer is
-// differentiable twice.
+// own BLAS call, whose kernels may order a sum differently). Small products,
+// CUDA tensors and autocast regions go to LibTorch's own linear; a backward
+// pass that records its graph (create_graph) uses LibTorch's products, so
+// the layer is differentiable twice.
 #ifndef ENSEMBLES_MODELS_THREADED_LINEAR_H_
 #define ENSEMBLES_MODELS_THREADED_LINEAR_H_
 

@@ -1,11 +1,12 @@
 // ens::ThreadedLinearForward gives LibTorch's linear values and gradients (up
 // to float rounding) with its products split across two and three threads:
 // with and without bias, odd row counts, an input that needs no gradient,
-// what it leaves to LibTorch (small products, 3-D inputs), a second
-// derivative, and the module's parameters.
+// what it leaves to LibTorch (small products, 3-D inputs, autocast), a
+// second derivative, and the module's parameters.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "core/autocast.h"
 #include "models/threaded_linear.h"
 
 namespace ens {
@@ -107,6 +108,18 @@ TEST_P(ThreadedLinearTest, SecondDerivativeLikeLibTorch) {
     second.push_back(w.grad());
   }
   ExpectClose(second[0], second[1], "second derivative");
+}
+
+TEST_P(ThreadedLinearTest, AutocastLikeLibTorch) {
+  // Autocast is thread-local: the split's worker threads would not see it.
+  torch::manual_seed(10);
+  const torch::Tensor x = torch::randn({128, 9216}), w = torch::randn({128, 9216}) / 96, b = torch::randn({128});
+  Bf16AutocastGuard autocast(torch::kCPU, true);
+  const torch::Tensor ours = ThreadedLinearForward(x.to(torch::kBFloat16), w, b);
+  const torch::Tensor theirs = torch::nn::functional::linear(x.to(torch::kBFloat16), w, b);
+  EXPECT_EQ(ours.scalar_type(), torch::kBFloat16);
+  EXPECT_TRUE(torch::equal(ours, theirs));
+  EXPECT_EQ(ThreadedLinearForward(x, w, b).scalar_type(), torch::kBFloat16);
 }
 
 TEST_P(ThreadedLinearTest, ModuleIsATorchLinear) {
