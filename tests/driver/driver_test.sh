@@ -86,6 +86,12 @@ if grep -qw avx2 /proc/cpuinfo; then
   ! grep -q "OpenBLAS" "$tmp/blas_Haswell.err" || fail "a warning with Haswell kernels: $(grep OpenBLAS "$tmp/blas_Haswell.err")"
 fi
 
+# bf16 autocast on CPU through lenet, whose fc1 (9216 -> 128) is large
+# enough for models/threaded_linear.h to split, unless autocast is on.
+"$driver" --dataset=synthetic --dataset_args=size=28,train=256,test=64 --model=lenet --method=single --epochs=1 \
+  --batch_size=64 --autocast=bf16 --out_dir="$tmp/lenet_bf16" >/dev/null 2>"$tmp/lenet_bf16.err" \
+  || fail "lenet with --autocast=bf16 on CPU failed: $(tail -1 "$tmp/lenet_bf16.err")"
+
 # Members trained together (a pair, then one) in bf16: three members saved, the flags recorded.
 "$driver" "${data[@]}" --method=deep_ensemble --members_together=2 --autocast=bf16 --out_dir="$tmp/together" \
   >/dev/null 2>"$tmp/together.err" || fail "--members_together run failed: $(tail -1 "$tmp/together.err")"
