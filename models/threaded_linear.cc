@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <ATen/Parallel.h>
+#include <ATen/ThreadLocalState.h>
 #include <torch/autograd.h>
 #include <torch/nn/functional/linear.h>
 
@@ -34,12 +35,15 @@ bool WorthSplitting(const Tensor& a, const Tensor& b) {
 Tensor RowSplitProduct(const Tensor& a, const Tensor& b, const Tensor& bias) {
   if (!WorthSplitting(a, b)) return bias.defined() ? torch::addmm(bias, a, b) : torch::mm(a, b);
   Tensor out = torch::empty({a.size(0), b.size(1)}, a.options());
-  // The worker threads have their own grad mode (on): detached inputs keep
-  // the out= products from asking for a graph they cannot record.
+  // OpenMP's worker threads start with LibTorch's default thread-local state
+  // (grad mode on, no inference mode): they take this thread's, and detached
+  // inputs keep the out= products from asking for a graph in any case.
+  const at::ThreadLocalState caller_state;
   const Tensor a_data = a.detach(), b_data = b.detach(), bias_data = bias.defined() ? bias.detach() : bias;
   const int64_t rows = a.size(0);
   const int64_t threads = std::min<int64_t>(at::get_num_threads(), rows);
   at::parallel_for(0, rows, (rows + threads - 1) / threads, [&](int64_t begin, int64_t end) {
+    at::ThreadLocalStateGuard state(caller_state);
     Tensor block = out.narrow(0, begin, end - begin);
     const Tensor a_rows = a_data.narrow(0, begin, end - begin);
     if (bias_data.defined()) {

@@ -2,7 +2,7 @@
 // to float rounding) with its products split across two and three threads:
 // with and without bias, odd row counts, an input that needs no gradient,
 // what it leaves to LibTorch (small products, 3-D inputs, autocast), a
-// second derivative, and the module's parameters.
+// second derivative, inference mode, and the module's parameters.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -120,6 +120,15 @@ TEST_P(ThreadedLinearTest, AutocastLikeLibTorch) {
   EXPECT_EQ(ours.scalar_type(), torch::kBFloat16);
   EXPECT_TRUE(torch::equal(ours, theirs));
   EXPECT_EQ(ThreadedLinearForward(x, w, b).scalar_type(), torch::kBFloat16);
+}
+
+TEST_P(ThreadedLinearTest, InferenceModeLikeLibTorch) {
+  // The caller's inference mode reaches the worker threads (an out= write
+  // into an inference tensor outside it is an error).
+  torch::manual_seed(11);
+  const torch::Tensor x = torch::randn({128, 9216}), w = torch::randn({128, 9216}) / 96, b = torch::randn({128});
+  c10::InferenceMode inference;
+  ExpectClose(ThreadedLinearForward(x, w, b), torch::nn::functional::linear(x, w, b), "inference mode");
 }
 
 TEST_P(ThreadedLinearTest, ModuleIsATorchLinear) {
