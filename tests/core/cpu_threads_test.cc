@@ -44,7 +44,7 @@ TEST(CpuThreadsTest, WarnsOfGenericOpenBlasKernelsOnVectorCpus) {
   EXPECT_EQ(BlasKernelWarning("", true, true), "");
 }
 
-TEST(CpuThreadsTest, NamesThisProcesssOpenBlasKernels) {
+TEST(CpuThreadsTest, NamesTheOpenBlasKernelsInUse) {
   // setup.sh installs OpenBLAS (tests/driver/driver_test.sh starts the
   // driver with OPENBLAS_CORETYPE=Prescott to see the warning).
   using CoreName = char* (*)();
