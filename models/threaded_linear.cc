@@ -22,34 +22,34 @@ constexpr int64_t kMinSplitMultiplyAdds = int64_t{1} << 22;
 // Whether an [m, k] x [k, n] product is large enough to split.
 bool LargeProduct(int64_t m, int64_t k, int64_t n) { return m * k * n >= kMinSplitMultiplyAdds; }
 
-bool WorthSplitting(const Tensor& a, const Tensor& b) {
+bool WorthSplitting(const Tensor& a, const Tensor& b, const Tensor& bias) {
   // A backward pass with create_graph records its products: the out= calls
   // of the split are not differentiable, LibTorch's mm is.
-  const bool recorded = torch::GradMode::is_enabled() && (a.requires_grad() || b.requires_grad());
-  return ThreadedLinearSplits() && !recorded && a.device().is_cpu() && at::get_num_threads() > 1 &&
+  const bool recorded = torch::GradMode::is_enabled() &&
+                        (a.requires_grad() || b.requires_grad() || (bias.defined() && bias.requires_grad()));
+  return ThreadedLinearSplits() && !recorded && at::get_num_threads() > 1 &&
          !at::in_parallel_region() && a.size(0) >= 2 && LargeProduct(a.size(0), a.size(1), b.size(1));
 }
 
 // a b (+ bias on every row), the rows of the result split evenly across
 // ATen's threads; each thread writes its own contiguous block of rows.
 Tensor RowSplitProduct(const Tensor& a, const Tensor& b, const Tensor& bias) {
-  if (!WorthSplitting(a, b)) return bias.defined() ? torch::addmm(bias, a, b) : torch::mm(a, b);
+  if (!WorthSplitting(a, b, bias)) return bias.defined() ? torch::addmm(bias, a, b) : torch::mm(a, b);
   Tensor out = torch::empty({a.size(0), b.size(1)}, a.options());
   // OpenMP's worker threads start with LibTorch's default thread-local state
-  // (grad mode on, no inference mode): they take this thread's, and detached
-  // inputs keep the out= products from asking for a graph in any case.
+  // (grad mode on, no inference mode): they take this thread's, in which no
+  // graph is recorded (see WorthSplitting), so the out= products are allowed.
   const at::ThreadLocalState caller_state;
-  const Tensor a_data = a.detach(), b_data = b.detach(), bias_data = bias.defined() ? bias.detach() : bias;
   const int64_t rows = a.size(0);
   const int64_t threads = std::min<int64_t>(at::get_num_threads(), rows);
   at::parallel_for(0, rows, (rows + threads - 1) / threads, [&](int64_t begin, int64_t end) {
     at::ThreadLocalStateGuard state(caller_state);
     Tensor block = out.narrow(0, begin, end - begin);
-    const Tensor a_rows = a_data.narrow(0, begin, end - begin);
-    if (bias_data.defined()) {
-      torch::addmm_out(block, bias_data, a_rows, b_data);
+    const Tensor a_rows = a.narrow(0, begin, end - begin);
+    if (bias.defined()) {
+      torch::addmm_out(block, bias, a_rows, b);
     } else {
-      torch::mm_out(block, a_rows, b_data);
+      torch::mm_out(block, a_rows, b);
     }
   });
   return out;
