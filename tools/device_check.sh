@@ -89,7 +89,8 @@ step "exit: a crash after the results were written? (seen 2026-11-28 with LibTor
 # Each line narrows it down: no tensors (--list), tensors but no training
 # (--describe_model), a CPU run (which no longer initialises CUDA: it did on
 # 2026-11-28 and crashed too), training without OpenMP workers (--threads=1),
-# without -rdynamic (driver_no_exports), and under AddressSanitizer.
+# without -rdynamic (driver_no_exports), under AddressSanitizer, with glibc
+# tracing the finalisers, and under a debugger.
 tiny=(--dataset=synthetic --dataset_args=size=12,train=512,test=128,classes=4 --model=lenet --method=single --epochs=1)
 "$driver" --list >/dev/null 2>&1; note "--list: rc=$?"
 "$driver" --describe_model --input_shape=1x12x12 >/dev/null 2>&1; note "--describe_model: rc=$?"
@@ -109,10 +110,20 @@ if [ -z "${SKIP_ASAN:-}" ] && cmake -S . -B build_asan -G Ninja -DCMAKE_PREFIX_P
   note "cpu run under AddressSanitizer: rc=$?"
   grep -E "ERROR: AddressSanitizer|^    #[0-9]+ " "$out/tiny_asan.log" | head -25 | tee -a "$summary"
 fi
-if command -v cuda-gdb >/dev/null; then
-  timeout 90 cuda-gdb -batch -ex run -ex bt -ex "info sharedlibrary" --args "$driver" --device=cpu "${tiny[@]}" \
-    --out_dir="$out/tiny_gdb" >"$out/gdb.log" 2>&1
-  grep -E "^#[0-9]+ |signal" "$out/gdb.log" | head -20 | tee -a "$summary"
+# Which library's finalisers were running when it died (glibc prints each
+# "calling fini" as it goes; the last ones before the signal are the suspects).
+# None before the signal: it died in the executable's own exit handlers.
+LD_DEBUG=files "$driver" --device=cpu "${tiny[@]}" --out_dir="$out/tiny_fini" >"$out/tiny_fini.log" 2>&1
+note "cpu run, LD_DEBUG=files: rc=$?; libraries finalised before the end: $(grep -c "calling fini" "$out/tiny_fini.log")"
+grep "calling fini" "$out/tiny_fini.log" | tail -4 | sed 's/^[[:space:]]*[0-9]*:[[:space:]]*//' | tee -a "$summary"
+# A jump to address 0 leaves no frames to unwind (2026-11-28), but after a
+# call through a null pointer the word at the stack pointer is the return
+# address: "x/8a $sp" names the caller.
+debugger=$(command -v gdb || command -v cuda-gdb)
+if [ -n "$debugger" ]; then
+  timeout 90 "$debugger" -batch -ex run -ex bt -ex 'info registers rip rsp' -ex 'x/8a $sp' -ex "info sharedlibrary" \
+    --args "$driver" --device=cpu "${tiny[@]}" --out_dir="$out/tiny_gdb" >"$out/gdb.log" 2>&1
+  grep -E "^#[0-9]+ |signal|^rip|^rsp|^0x[0-9a-f]+:" "$out/gdb.log" | head -24 | tee -a "$summary"
 fi
 
 step "driver end to end on CUDA"
