@@ -1,6 +1,9 @@
 #include "core/evaluator.h"
 
 #include <cmath>
+#include <numeric>
+#include <random>
+#include <utility>
 
 #include <torch/torch.h>
 
@@ -47,6 +50,93 @@ SizeMetrics ComputeMetrics(const torch::Tensor& log_probs, const torch::Tensor& 
   return m;
 }
 
+int64_t MembersToPredict(const EvalOptions& options, int64_t ensemble_size) {
+  if (options.sizes.empty()) return 0;
+  return options.orders > 1 ? ensemble_size : options.sizes.back();
+}
+
+std::vector<int64_t> MemberOrder(int64_t members, int64_t order, uint64_t seed) {
+  std::vector<int64_t> permutation(members);
+  std::iota(permutation.begin(), permutation.end(), int64_t{0});
+  if (order == 0) return permutation;
+  // Fisher-Yates on mt19937_64 (whose output the standard fixes; std::shuffle's
+  // use of it is the library's own), on a stream apart from the members' seeds.
+  constexpr uint64_t kOrderStream = 0x6f72646572;  // "order"
+  std::mt19937_64 draw(DeriveSeed(DeriveSeed(seed, kOrderStream), static_cast<uint64_t>(order)));
+  for (int64_t i = members - 1; i > 0; --i) {
+    std::swap(permutation[i], permutation[draw() % static_cast<uint64_t>(i + 1)]);
+  }
+  return permutation;
+}
+
+namespace {
+
+using MemberPredictions = std::function<absl::StatusOr<torch::Tensor>(int64_t member)>;
+
+// The metrics at each requested size of the ensemble whose members come in
+// `order` (the first k of it make size k); `weights`: see LogitWeights.
+absl::StatusOr<std::vector<SizeMetrics>> CurveInOrder(const MemberPredictions& member,
+                                                      const std::vector<int64_t>& order,
+                                                      const std::vector<double>& weights, const torch::Tensor& labels,
+                                                      const EvalOptions& options, ProgressReporter* progress) {
+  std::vector<SizeMetrics> rows;
+  torch::Tensor running;  // log sum_i p_i, or sum_i w_i log p_i; float64
+  size_t next = 0;
+  for (int64_t i = 0; i < options.sizes.back(); ++i) {
+    ENS_ASSIGN_OR_RETURN(const torch::Tensor log_probs, member(order[i]));
+    const torch::Tensor member64 = log_probs.to(torch::kDouble);
+    if (weights.empty()) {
+      running = running.defined() ? torch::logaddexp(running, member64) : member64;
+    } else {
+      // -inf * 0 would be NaN; a log-probability below -1e4 is 0 in float64 anyway.
+      const torch::Tensor term = member64.clamp_min(-1e4) * weights[order[i]];
+      running = running.defined() ? running + term : term;
+    }
+    if (i + 1 == options.sizes[next]) {
+      const torch::Tensor ensemble_log_probs = weights.empty()
+                                                   ? running - std::log(static_cast<double>(i + 1))
+                                                   : torch::log_softmax(running, 1);
+      rows.push_back(ComputeMetrics(ensemble_log_probs, labels, i + 1, options));
+      ++next;
+      if (progress) {
+        progress->Message(absl::StrFormat("evaluated size %d: error %.2f%%, NLL %.4f", i + 1, rows.back().error,
+                                          rows.back().nll));
+      }
+    }
+  }
+  return rows;
+}
+
+// The mean of each metric over the orders' rows of one size (AUROC over the
+// orders where it is defined); DEE from the mean calibrated NLL.
+SizeMetrics MeanOverOrders(const std::vector<SizeMetrics>& rows, const EvalOptions& options) {
+  SizeMetrics mean;
+  mean.size = rows[0].size;
+  int64_t aurocs = 0;
+  for (const SizeMetrics& row : rows) {
+    mean.error += row.error;
+    mean.nll += row.nll;
+    mean.cnll += row.cnll;
+    mean.brier += row.brier;
+    mean.ece += row.ece;
+    if (!std::isnan(row.auroc)) {
+      mean.auroc += row.auroc;
+      ++aurocs;
+    }
+  }
+  const double n = static_cast<double>(rows.size());
+  mean.error /= n;
+  mean.nll /= n;
+  mean.cnll /= n;
+  mean.brier /= n;
+  mean.ece /= n;
+  mean.auroc = aurocs > 0 ? mean.auroc / static_cast<double>(aurocs) : std::nan("");
+  if (!options.dee_reference.empty()) mean.dee = DeepEnsembleEquivalent(options.dee_reference, mean.cnll);
+  return mean;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<SizeMetrics>> EvaluateEnsemble(const Ensemble& ensemble, Network& net, const Split& test,
                                                           const BatchMaker& batches, const EvalOptions& options,
                                                           ProgressReporter* progress) {
@@ -57,53 +147,66 @@ absl::StatusOr<std::vector<SizeMetrics>> EvaluateEnsemble(const Ensemble& ensemb
                                                      ensemble.size(), "]"));
     }
   }
-  const torch::Tensor labels = test.labels.cpu();
-  if (!options.predictions_dir.empty()) {
-    ENS_RETURN_IF_ERROR(WriteNpy(absl::StrCat(options.predictions_dir, "/labels.npy"), labels));
-  }
-  if (ensemble.NeedsBatchNormUpdate() && !options.recompute_batchnorm) {
-    return absl::FailedPreconditionError("this ensemble's members need BatchNorm statistics recomputed, "
-                                         "but the evaluator was given no training data to do it");
+  if (options.orders < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("--eval_orders=", options.orders, " must be >= 1"));
   }
   const std::vector<double> weights = ensemble.LogitWeights();
   if (!weights.empty() && static_cast<int64_t>(weights.size()) != ensemble.size()) {
     return absl::InvalidArgumentError(absl::StrCat("the ensemble has ", ensemble.size(), " members but ",
                                                    weights.size(), " logit weights"));
   }
-  std::vector<SizeMetrics> rows;
-  torch::Tensor running;  // log sum_i p_i, or sum_i w_i log p_i; float64
-  size_t next = 0;
-  const int64_t last = options.sizes.empty() ? 0 : options.sizes.back();
-  for (int64_t i = 0; i < last; ++i) {
-    torch::Tensor member;
+  if (!weights.empty() && options.orders > 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--eval_orders=", options.orders, ": this ensemble adds its members' weighted logits in the order they "
+        "were fitted (boosting), so it has one order"));
+  }
+  if (ensemble.NeedsBatchNormUpdate() && !options.recompute_batchnorm) {
+    return absl::FailedPreconditionError("this ensemble's members need BatchNorm statistics recomputed, "
+                                         "but the evaluator was given no training data to do it");
+  }
+  const torch::Tensor labels = test.labels.cpu();
+  if (!options.predictions_dir.empty()) {
+    ENS_RETURN_IF_ERROR(WriteNpy(absl::StrCat(options.predictions_dir, "/labels.npy"), labels));
+  }
+  if (options.sizes.empty()) return std::vector<SizeMetrics>();
+  // Member i's log-probabilities [N, C] (float, CPU), computed here or given
+  // by options.member_log_probs, and written to predictions_dir.
+  const MemberPredictions predict = [&](int64_t i) -> absl::StatusOr<torch::Tensor> {
+    torch::Tensor log_probs;
     if (options.member_log_probs) {
-      ENS_ASSIGN_OR_RETURN(member, options.member_log_probs(i));
+      ENS_ASSIGN_OR_RETURN(log_probs, options.member_log_probs(i));
     }
-    if (!member.defined()) {
-      ENS_ASSIGN_OR_RETURN(member, MemberLogProbs(ensemble, i, net, test, batches, options));
+    if (!log_probs.defined()) {
+      ENS_ASSIGN_OR_RETURN(log_probs, MemberLogProbs(ensemble, i, net, test, batches, options));
     }
     if (!options.predictions_dir.empty()) {
-      ENS_RETURN_IF_ERROR(
-          WriteNpy(absl::StrFormat("%s/member_%03d.npy", options.predictions_dir, i), member));
+      ENS_RETURN_IF_ERROR(WriteNpy(absl::StrFormat("%s/member_%03d.npy", options.predictions_dir, i), log_probs));
     }
-    const torch::Tensor member64 = member.to(torch::kDouble);
-    if (weights.empty()) {
-      running = running.defined() ? torch::logaddexp(running, member64) : member64;
-    } else {
-      // -inf * 0 would be NaN; a log-probability below -1e4 is 0 in float64 anyway.
-      const torch::Tensor term = member64.clamp_min(-1e4) * weights[i];
-      running = running.defined() ? running + term : term;
-    }
-    if (static_cast<int64_t>(i + 1) == options.sizes[next]) {
-      const torch::Tensor ensemble_log_probs = weights.empty()
-                                                   ? running - std::log(static_cast<double>(i + 1))
-                                                   : torch::log_softmax(running, 1);
-      rows.push_back(ComputeMetrics(ensemble_log_probs, labels, i + 1, options));
-      ++next;
-      if (progress) {
-        progress->Message(absl::StrFormat("evaluated size %d: error %.2f%%, NLL %.4f", i + 1, rows.back().error,
-                                          rows.back().nll));
-      }
+    return log_probs;
+  };
+  const int64_t predicted = MembersToPredict(options, ensemble.size());
+  if (options.orders == 1) {  // streamed: one member's predictions at a time
+    return CurveInOrder(predict, MemberOrder(predicted, 0, options.seed), weights, labels, options, progress);
+  }
+  std::vector<torch::Tensor> all;
+  for (int64_t i = 0; i < predicted; ++i) {
+    ENS_ASSIGN_OR_RETURN(torch::Tensor log_probs, predict(i));
+    all.push_back(std::move(log_probs));
+  }
+  const MemberPredictions stored = [&all](int64_t i) -> absl::StatusOr<torch::Tensor> { return all[i]; };
+  std::vector<std::vector<SizeMetrics>> by_size(options.sizes.size());
+  for (int64_t order = 0; order < options.orders; ++order) {
+    ENS_ASSIGN_OR_RETURN(const std::vector<SizeMetrics> curve,
+                         CurveInOrder(stored, MemberOrder(predicted, order, options.seed), weights, labels, options,
+                                      /*progress=*/nullptr));
+    for (size_t s = 0; s < curve.size(); ++s) by_size[s].push_back(curve[s]);
+  }
+  std::vector<SizeMetrics> rows;
+  for (const auto& size_rows : by_size) {
+    rows.push_back(MeanOverOrders(size_rows, options));
+    if (progress) {
+      progress->Message(absl::StrFormat("evaluated size %d over %d orders: error %.2f%%, NLL %.4f", rows.back().size,
+                                        options.orders, rows.back().error, rows.back().nll));
     }
   }
   return rows;

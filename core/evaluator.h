@@ -32,7 +32,14 @@ struct EvalOptions {
   std::vector<int64_t> sizes;   // ensemble sizes to report, ascending, each <= size()
   int64_t batch_size = 1000;
   int64_t cnll_splits = 5;      // random half/half splits for the calibrated NLL
-  uint64_t seed = 0;            // of those splits
+  uint64_t seed = 0;            // of those splits and of the member orders
+  // Orders of the members each size's metrics are averaged over (Pitfalls:
+  // a deep ensemble's curve over several random orders): the first is the
+  // members' own, the others random permutations of all members (so every
+  // member is predicted, and all predictions are held at once). 1: the
+  // members' own order, streamed. Only for members that are exchangeable
+  // (independently trained or i.i.d. draws), never for weighted logits.
+  int64_t orders = 1;
   std::string predictions_dir;  // if set: member_XXX.npy and labels.npy written here
   // Deep-ensemble reference (size, calibrated NLL) for DEE; empty: no DEE.
   std::vector<std::pair<double, double>> dee_reference;
@@ -54,6 +61,14 @@ struct SizeMetrics {
   double auroc = 0;  // NaN when undefined
   std::optional<double> dee;
 };
+
+// How many members EvaluateEnsemble predicts: up to the largest size, or all
+// of them when it averages over orders.
+int64_t MembersToPredict(const EvalOptions& options, int64_t ensemble_size);
+
+// Member order `order` of `members`: the identity for order 0, else a
+// permutation drawn from (seed, order), the same on every platform.
+std::vector<int64_t> MemberOrder(int64_t members, int64_t order, uint64_t seed);
 
 // Log-probabilities [N, C] (float, CPU) of `net` as it is set up now.
 torch::Tensor PredictLogProbs(Network& net, const Split& split, const BatchMaker& batches, int64_t batch_size);

@@ -95,6 +95,12 @@ absl::StatusOr<Components> ResolveComponents(const RunConfig& config) {
   ENS_ASSIGN_OR_RETURN(Params method_params, Params::Parse(method_entry->schema, config.method_args,
                                                            absl::StrCat("method '", config.method, "'")));
   ENS_ASSIGN_OR_RETURN(c.method, method_entry->factory(method_params));
+  if (config.eval_orders > 1 && !c.method->MembersExchangeable()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--eval_orders=", config.eval_orders, ": method '", config.method,
+        "' makes its members in a sequence (its curve over sizes follows it); averaging over orders is for "
+        "independently trained members and i.i.d. draws"));
+  }
   ENS_ASSIGN_OR_RETURN(const auto* model_entry, ModelRegistry().Find(config.model));
   ENS_ASSIGN_OR_RETURN(c.model_params, Params::Parse(model_entry->schema, config.model_args,
                                                      absl::StrCat("model '", config.model, "'")));
@@ -136,8 +142,8 @@ absl::Status CheckCommonFlags(const RunConfig& config) {
     return absl::InvalidArgumentError(
         absl::StrCat("--on_divergence='", config.on_divergence, "' must be fail or skip_member"));
   }
-  if (config.eval_batch_size < 1 || config.cnll_splits < 1) {
-    return absl::InvalidArgumentError("--eval_batch_size and --cnll_splits must be >= 1");
+  if (config.eval_batch_size < 1 || config.cnll_splits < 1 || config.eval_orders < 1) {
+    return absl::InvalidArgumentError("--eval_batch_size, --cnll_splits and --eval_orders must be >= 1");
   }
   if (config.autocast != "off" && config.autocast != "bf16") {
     return absl::InvalidArgumentError(absl::StrCat("--autocast='", config.autocast, "' must be off or bf16"));
@@ -166,6 +172,7 @@ absl::StatusOr<EvalSetup> SetUpEvaluation(const RunConfig& config, const Ensembl
   ENS_ASSIGN_OR_RETURN(options.sizes, ParseEvalSizes(config.eval_sizes, ensemble.size()));
   options.batch_size = config.eval_batch_size;
   options.cnll_splits = config.cnll_splits;
+  options.orders = config.eval_orders;
   options.seed = config.seed;
   ENS_ASSIGN_OR_RETURN(const auto* model_entry, ModelRegistry().Find(config.model));
   ENS_ASSIGN_OR_RETURN(const auto* layers, LayerKindRegistry().Find(ensemble.LayerKind()));
@@ -197,8 +204,8 @@ absl::Status ServePredictions(const RunConfig& config, const Ensemble& ensemble,
                               torch::Device device, const Params& model_params, const std::vector<int>& member_ranks,
                               const Distributed& dist) {
   ENS_ASSIGN_OR_RETURN(EvalSetup setup, SetUpEvaluation(config, ensemble, data, device, model_params));
-  const int64_t last = setup.options.sizes.empty() ? 0 : setup.options.sizes.back();
-  for (int64_t i = 0; i < last; ++i) {
+  const int64_t predicted = MembersToPredict(setup.options, ensemble.size());
+  for (int64_t i = 0; i < predicted; ++i) {
     if (RankOfMember(i, member_ranks, dist) != dist.rank()) continue;
     ENS_ASSIGN_OR_RETURN(const torch::Tensor log_probs,
                          MemberLogProbs(ensemble, i, *setup.net, data.test, *setup.batches, setup.options));
@@ -473,6 +480,7 @@ absl::Status RunEvalOnly(const RunConfig& flags) {
   config.eval_sizes = flags.eval_sizes;
   config.eval_batch_size = flags.eval_batch_size;
   config.cnll_splits = flags.cnll_splits;
+  config.eval_orders = flags.eval_orders;
   config.dee_reference = flags.dee_reference;
   config.device = flags.device;
   config.channels_last = flags.channels_last;

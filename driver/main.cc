@@ -68,6 +68,10 @@ DEFINE_int64(iters_per_epoch, 0, "iterations per epoch for --print_lr (0: from t
 DEFINE_string(eval_sizes, "", "ensemble sizes to evaluate, e.g. 1,2,5 (empty: every size)");
 DEFINE_int64(eval_batch_size, 1000, "evaluation batch size");
 DEFINE_int64(cnll_splits, 5, "random test-set splits for the calibrated NLL");
+DEFINE_int64(eval_orders, 1, "average each ensemble size's metrics over this many orders of the members (the "
+             "members' own, then random ones from --seed), as the Pitfalls paper does for deep ensembles; "
+             "methods whose members come in a sequence (snapshot, fge, csgld, boosting) refuse > 1; holds "
+             "every member's test predictions in memory");
 DEFINE_string(dee_reference, "", "results.json (or its directory) of a deep_ensemble run, for DEE");
 DEFINE_bool(describe_model, false, "print --model's layers and parameter count for --input_shape, --num_classes");
 DEFINE_string(input_shape, "1x28x28", "CxHxW input for --describe_model");
@@ -115,6 +119,7 @@ ens::RunConfig ConfigFromFlags(int argc, char** argv) {
   c.eval_sizes = FLAGS_eval_sizes;
   c.eval_batch_size = FLAGS_eval_batch_size;
   c.cnll_splits = FLAGS_cnll_splits;
+  c.eval_orders = FLAGS_eval_orders;
   c.dee_reference = FLAGS_dee_reference;
   c.iters_per_epoch = FLAGS_iters_per_epoch;
   for (int i = 0; i < argc; ++i) absl::StrAppend(&c.command_line, i ? " " : "", argv[i]);

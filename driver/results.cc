@@ -27,6 +27,7 @@ nlohmann::json ResultsToJson(const RunResults& r) {
       {"momentum", c.momentum},     {"nesterov", c.nesterov},         {"weight_decay", c.weight_decay},
       {"seed", c.seed},             {"device", c.device},             {"threads", c.threads},
       {"eval_sizes", c.eval_sizes}, {"eval_batch_size", c.eval_batch_size}, {"cnll_splits", c.cnll_splits},
+      {"eval_orders", c.eval_orders},
       {"dee_reference", c.dee_reference}, {"on_divergence", c.on_divergence},
       {"channels_last", c.channels_last}, {"autocast", c.autocast},
       {"cudnn_benchmark", c.cudnn_benchmark}, {"members_together", c.members_together},

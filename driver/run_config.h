@@ -35,6 +35,7 @@ struct RunConfig {
   std::string eval_sizes;  // "1,2,5" or "" (every size)
   int64_t eval_batch_size = 1000;
   int64_t cnll_splits = 5;
+  int64_t eval_orders = 1;  // member orders each size's metrics are averaged over
   std::string dee_reference;
   int64_t iters_per_epoch = 0;  // --print_lr only; 0 = from the dataset
   std::string command_line;

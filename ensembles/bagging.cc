@@ -28,6 +28,7 @@ class BaggingMethod : public Method {
   absl::StatusOr<int64_t> PlannedEpochs(const TrainContext& context) const override {
     return context.members * context.epochs;
   }
+  bool MembersExchangeable() const override { return true; }  // each on its own bootstrap sample
 
   absl::StatusOr<std::unique_ptr<Ensemble>> Train(const TrainContext& context) override {
     ENS_RETURN_IF_ERROR(RequireInMemory(context.data->train, "method 'bagging'"));

@@ -16,6 +16,7 @@ class IndependentMethod : public Method {
   }
 
   bool TrainsMembersTogether() const override { return true; }
+  bool MembersExchangeable() const override { return true; }
 
   absl::StatusOr<std::unique_ptr<Ensemble>> Train(const TrainContext& context) override {
     auto make_schedule = [&] { return context.UserSchedule("step", "", context.epochs); };

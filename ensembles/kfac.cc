@@ -301,6 +301,7 @@ class KfacLaplaceMethod : public Method {
   absl::StatusOr<int64_t> PlannedEpochs(const TrainContext& context) const override {
     return weights_from_.empty() ? context.epochs : 0;
   }
+  bool MembersExchangeable() const override { return true; }  // i.i.d. draws from the Laplace posterior
 
   absl::StatusOr<std::unique_ptr<Ensemble>> Train(const TrainContext& context) override {
     ENS_RETURN_IF_ERROR(RequireInMemory(context.data->train, "method 'kfac_laplace'"));

@@ -19,6 +19,7 @@ class McDropoutMethod : public Method {
   absl::StatusOr<int64_t> PlannedEpochs(const TrainContext& context) const override {
     return weights_from_.empty() ? context.epochs : 0;
   }
+  bool MembersExchangeable() const override { return true; }  // i.i.d. dropout masks
 
   absl::StatusOr<std::unique_ptr<Ensemble>> Train(const TrainContext& context) override {
     auto needs_dropout = [](const Network& net) {

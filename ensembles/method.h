@@ -84,6 +84,11 @@ class Method {
   virtual bool TakesUserSchedule() const { return true; }
   // Whether --members_together applies (independent members on shared data).
   virtual bool TrainsMembersTogether() const { return false; }
+  // Whether the members are exchangeable (independently trained, or i.i.d.
+  // draws), so that a curve over ensemble sizes may average over their
+  // orders (--eval_orders); false for members that come in a sequence
+  // (snapshots, cycles, a chain's samples, boosting's stages).
+  virtual bool MembersExchangeable() const { return false; }
 };
 
 using MethodFactory = std::function<absl::StatusOr<std::unique_ptr<Method>>(const Params& params)>;

@@ -58,6 +58,7 @@ class SwaMethod : public Method {
         moments_from_(p.String("moments_from")) {}
 
   bool TakesUserSchedule() const override { return false; }
+  bool MembersExchangeable() const override { return true; }  // i.i.d. draws (swa: one member)
 
   absl::StatusOr<int64_t> PlannedEpochs(const TrainContext& context) const override {
     if (!moments_from_.empty()) return 0;

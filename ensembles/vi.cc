@@ -31,6 +31,7 @@ class ViMethod : public Method {
         layers_(p.Double("init_rho")) {}
 
   absl::StatusOr<int64_t> PlannedEpochs(const TrainContext& context) const override { return context.epochs; }
+  bool MembersExchangeable() const override { return true; }  // i.i.d. draws from q
 
   absl::StatusOr<std::unique_ptr<Ensemble>> Train(const TrainContext& context) override {
     const uint64_t seed = DeriveSeed(context.seed, 0);

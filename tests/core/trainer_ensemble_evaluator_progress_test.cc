@@ -2,6 +2,8 @@
 // in well under a second.
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include <gmock/gmock.h>
@@ -213,6 +215,95 @@ TEST(EvaluatorTest, StreamedMeanOfProbabilitiesAtEachSize) {
   EXPECT_LE((*rows)[1].nll, mean_member_nll);  // Jensen: the ensemble never does worse than its average member
   EXPECT_EQ((*rows)[0].size, 1);
   options.sizes = {4};
+  EXPECT_FALSE(EvaluateEnsemble(ensemble, *net, data.test, batches, options).ok());
+}
+
+TEST(EvaluatorTest, MemberOrdersArePermutationsFixedBySeed) {
+  EXPECT_THAT(MemberOrder(5, 0, 7), ::testing::ElementsAre(0, 1, 2, 3, 4));
+  std::vector<std::vector<int64_t>> orders;
+  for (int64_t r = 0; r < 6; ++r) {
+    std::vector<int64_t> order = MemberOrder(10, r, 7);
+    EXPECT_EQ(order, MemberOrder(10, r, 7));
+    std::vector<int64_t> sorted = order;
+    std::sort(sorted.begin(), sorted.end());
+    EXPECT_EQ(sorted, MemberOrder(10, 0, 7)) << "order " << r << " is not a permutation";
+    orders.push_back(order);
+  }
+  for (int64_t r = 1; r < 6; ++r) EXPECT_NE(orders[r], orders[0]) << "order " << r;
+  EXPECT_NE(MemberOrder(10, 1, 7), MemberOrder(10, 1, 8));  // the seed chooses them
+}
+
+TEST(EvaluatorTest, OrdersAverageEachSizeOverMemberOrders) {
+  const Dataset data = Data();
+  std::vector<StateDict> states;
+  for (uint64_t s = 1; s <= 4; ++s) states.push_back(CaptureState(*Mlp(data, s)));
+  StoredEnsemble ensemble(states);
+  auto net = Mlp(data, 0);
+  const BatchMaker batches(data, torch::kCPU);
+  std::vector<torch::Tensor> member;
+  for (int64_t i = 0; i < 4; ++i) {
+    ASSERT_TRUE(ensemble.PrepareMember(i, *net).ok());
+    member.push_back(PredictLogProbs(*net, data.test, batches, 100).to(torch::kDouble));
+  }
+  EvalOptions options;
+  options.sizes = {1, 2, 4};
+  options.orders = 3;
+  options.seed = 11;
+  options.predictions_dir = std::string(std::getenv("TEST_TMPDIR")) + "/orders_predictions";
+  ASSERT_EQ(mkdir(options.predictions_dir.c_str(), 0755), 0);
+  auto rows = EvaluateEnsemble(ensemble, *net, data.test, batches, options);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 3u);
+  // By hand: the first k members of each order, their mean probability.
+  for (size_t s = 0; s < 3; ++s) {
+    const int64_t k = options.sizes[s];
+    double nll = 0, error = 0, cnll = 0;
+    for (int64_t r = 0; r < 3; ++r) {
+      const std::vector<int64_t> order = MemberOrder(4, r, 11);
+      torch::Tensor probs = torch::zeros_like(member[0]);
+      for (int64_t i = 0; i < k; ++i) probs += member[order[i]].exp();
+      const torch::Tensor log_mean = (probs / k).log();
+      nll += Nll(log_mean, data.test.labels) / 3;
+      error += ErrorPercent(log_mean, data.test.labels) / 3;
+      cnll += ComputeMetrics(log_mean, data.test.labels, k, options).cnll / 3;
+    }
+    EXPECT_EQ((*rows)[s].size, k);
+    EXPECT_NEAR((*rows)[s].nll, nll, 1e-6) << "size " << k;
+    EXPECT_NEAR((*rows)[s].error, error, 1e-9) << "size " << k;
+    EXPECT_NEAR((*rows)[s].cnll, cnll, 1e-6) << "size " << k;
+  }
+  // Size 1 over orders is not member 0 alone (the orders start elsewhere)...
+  EXPECT_GT(std::abs((*rows)[0].nll - Nll(member[0], data.test.labels)), 1e-6);
+  // With orders every member is predicted (and written), even when the
+  // largest size asked for is smaller.
+  options.sizes = {1};
+  options.predictions_dir = std::string(std::getenv("TEST_TMPDIR")) + "/orders_predictions_1";
+  ASSERT_EQ(mkdir(options.predictions_dir.c_str(), 0755), 0);
+  ASSERT_TRUE(EvaluateEnsemble(ensemble, *net, data.test, batches, options).ok());
+  struct stat info;
+  EXPECT_EQ(stat((options.predictions_dir + "/member_003.npy").c_str(), &info), 0);
+  // One order is the streamed evaluation of the members' own order.
+  options.orders = 1;
+  options.sizes = {1, 2, 4};
+  auto streamed = EvaluateEnsemble(ensemble, *net, data.test, batches, options);
+  ASSERT_TRUE(streamed.ok());
+  EXPECT_NEAR((*streamed)[0].nll, Nll(member[0], data.test.labels), 1e-6);
+  EXPECT_NEAR((*streamed)[2].nll, (*rows)[2].nll, 1e-9);  // all four members: the same set in any order
+}
+
+TEST(EvaluatorTest, WeightedLogitsHaveOneOrder) {
+  const Dataset data = Data();
+  StoredEnsemble ensemble({CaptureState(*Mlp(data, 1)), CaptureState(*Mlp(data, 2))}, {1.0, 0.5});
+  auto net = Mlp(data, 0);
+  const BatchMaker batches(data, torch::kCPU);
+  EvalOptions options;
+  options.sizes = {1, 2};
+  options.orders = 2;
+  auto rows = EvaluateEnsemble(ensemble, *net, data.test, batches, options);
+  ASSERT_FALSE(rows.ok());
+  EXPECT_THAT(std::string(rows.status().message()), ::testing::HasSubstr("--eval_orders=2"));
+  EXPECT_THAT(std::string(rows.status().message()), ::testing::HasSubstr("boosting"));
+  options.orders = 0;
   EXPECT_FALSE(EvaluateEnsemble(ensemble, *net, data.test, batches, options).ok());
 }
 

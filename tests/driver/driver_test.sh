@@ -172,6 +172,22 @@ for x, y in zip(a["metrics"], b["metrics"]):
         assert abs(x[k] - y[k]) < 1e-9, (k, x[k], y[k])
 assert len(b["history"]) == len(a["history"])
 PY
+# --eval_orders: each size averaged over orders of the members (a copy of the
+# run); all three members are one set in any order, so size 3 stays as it was.
+cp -r "$tmp/de" "$tmp/de_orders"
+"$driver" --eval_only --eval_orders=4 --out_dir="$tmp/de_orders" >/dev/null 2>"$tmp/orders.err" \
+  || fail "--eval_only --eval_orders=4 failed: $(tail -1 "$tmp/orders.err")"
+grep -q "evaluated size 2 over 4 orders" "$tmp/orders.err" || fail "no order progress: $(tail -2 "$tmp/orders.err")"
+python3 - "$tmp/de_first.json" "$tmp/de_orders/results.json" <<'PY' || fail "--eval_orders results"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+assert b["config"]["eval_orders"] == 4 and a["config"]["eval_orders"] == 1, (a["config"], b["config"])
+assert abs(a["metrics"][2]["nll"] - b["metrics"][2]["nll"]) < 1e-9, (a["metrics"][2], b["metrics"][2])
+assert abs(a["metrics"][0]["nll"] - b["metrics"][0]["nll"]) > 1e-9, "size 1 is member 0 alone, not averaged"
+PY
+expect_error 2 "--eval_orders=2: method 'snapshot' makes its members in a sequence" --method=snapshot \
+  --eval_orders=2 --dataset=synthetic --dry_run
+expect_error 2 "--eval_batch_size, --cnll_splits and --eval_orders must be >= 1" --eval_orders=0 --dataset=synthetic
 expect_error 2 "results.json: cannot open" --eval_only --out_dir="$tmp/nowhere"
 
 # Boosting combines members by weighted logits; the predictions and the

@@ -43,12 +43,12 @@ done
 [ ! -s "$tmp/report/data/gnuplot.err" ] || fail "gnuplot warned: $(head -3 "$tmp/report/data/gnuplot.err")"
 
 # A run from an older driver (without the flags recorded since: autocast,
-# channels_last, on_divergence) is a seed of the same setting as a new run.
+# channels_last, on_divergence, eval_orders) is a seed of the same setting as a new run.
 mkdir -p "$tmp/old_de_3"
 python3 - "$tmp/de_2/results.json" "$tmp/old_de_3/results.json" <<'PY'
 import json, sys
 run = json.load(open(sys.argv[1]))
-for key in ("autocast", "channels_last", "on_divergence"):
+for key in ("autocast", "channels_last", "on_divergence", "eval_orders"):
     del run["config"][key]
 run["config"]["seed"] = 3
 json.dump(run, open(sys.argv[2], "w"))
@@ -57,6 +57,15 @@ PY
   || fail "report over an older run failed: $(cat "$tmp/stderr")"
 grep -q "^deep_ensemble,deep_ensemble,mlp,synthetic,2,1,2," "$tmp/report_old/report.csv" \
   || fail "an older run did not group with a new one: $(cat "$tmp/report_old/report.csv")"
+
+# A curve averaged over member orders is its own setting, and says so.
+cp -r "$tmp/de_2" "$tmp/de_2_orders"
+"$driver" --eval_only --eval_orders=3 --out_dir="$tmp/de_2_orders" >/dev/null 2>&1 || fail "--eval_orders=3 failed"
+"$report" --sizes=1 "$tmp/de_1" "$tmp/de_2_orders" >"$tmp/orders.md" 2>"$tmp/stderr" \
+  || fail "report over an orders run failed: $(cat "$tmp/stderr")"
+grep -q "^| deep_ensemble, mean of 3 member orders | mlp | synthetic | 2 | 1 | 1 | " "$tmp/orders.md" \
+  || fail "no row of 3 member orders: $(cat "$tmp/orders.md")"
+grep -q "^| deep_ensemble | mlp | synthetic | 2 | 1 | 1 | " "$tmp/orders.md" || fail "seed 1 lost: $(cat "$tmp/orders.md")"
 
 # --dee_reference: every run's DEE against one deep ensemble, from the run's
 # calibrated NLL (none of these runs recorded a DEE), checked against the

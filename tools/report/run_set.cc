@@ -39,7 +39,8 @@ const std::map<std::string, nlohmann::json>& KeysAddedLater() {
     const RunConfig defaults;
     return new std::map<std::string, nlohmann::json>{{"on_divergence", defaults.on_divergence},
                                                      {"channels_last", defaults.channels_last},
-                                                     {"autocast", defaults.autocast}};
+                                                     {"autocast", defaults.autocast},
+                                                     {"eval_orders", defaults.eval_orders}};
   }();
   return *keys;
 }
@@ -152,6 +153,9 @@ absl::StatusOr<std::vector<RunGroup>> GroupBySetting(std::vector<Run> runs) {
       group.method = c.value("method", "?");
       const std::string args = c.value("method_args", "");
       group.label = args.empty() ? group.method : absl::StrCat(group.method, " (", ShortArgs(args), ")");
+      // A curve averaged over member orders (--eval_orders) says so.
+      const int64_t orders = c.value("eval_orders", int64_t{1});
+      if (orders > 1) absl::StrAppend(&group.label, ", mean of ", orders, " member orders");
       group.model = c.value("model", "?");
       group.dataset = c.value("dataset", "?");
       group.epochs = c.value("epochs", int64_t{0});
