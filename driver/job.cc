@@ -245,7 +245,12 @@ absl::Status EvaluateAndReport(const RunConfig& config, const std::string& out_d
   ENS_RETURN_IF_ERROR(
       WriteFileAtomically(absl::StrCat(out_dir, "/results.json"), ResultsToJson(*results).dump(2) + "\n"));
   std::printf("%s", FormatMetricsTable(absl::StrCat(config.method, " / ", config.model, " / ", config.dataset,
-                                                    " (", ensemble.size(), " members, ", results->device, ")"),
+                                                    " (", ensemble.size(), " members, ", results->device,
+                                                    config.eval_orders > 1
+                                                        ? absl::StrCat("; each size the mean of ", config.eval_orders,
+                                                                       " member orders")
+                                                        : "",
+                                                    ")"),
                                        results->metrics)
                         .c_str());
   std::printf("results: %s/results.json\n", out_dir.c_str());

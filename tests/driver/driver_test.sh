@@ -175,8 +175,10 @@ PY
 # --eval_orders: each size averaged over orders of the members (a copy of the
 # run); all three members are one set in any order, so size 3 stays as it was.
 cp -r "$tmp/de" "$tmp/de_orders"
-"$driver" --eval_only --eval_orders=4 --out_dir="$tmp/de_orders" >/dev/null 2>"$tmp/orders.err" \
+"$driver" --eval_only --eval_orders=4 --out_dir="$tmp/de_orders" >"$tmp/orders.out" 2>"$tmp/orders.err" \
   || fail "--eval_only --eval_orders=4 failed: $(tail -1 "$tmp/orders.err")"
+grep -q "(3 members, cpu; each size the mean of 4 member orders)" "$tmp/orders.out" \
+  || fail "the table does not say it averages orders: $(head -2 "$tmp/orders.out")"
 grep -q "evaluated size 2 over 4 orders" "$tmp/orders.err" || fail "no order progress: $(tail -2 "$tmp/orders.err")"
 python3 - "$tmp/de_first.json" "$tmp/de_orders/results.json" <<'PY' || fail "--eval_orders results"
 import json, sys
