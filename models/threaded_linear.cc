@@ -22,13 +22,17 @@ constexpr int64_t kMinSplitMultiplyAdds = int64_t{1} << 22;
 // Whether an [m, k] x [k, n] product is large enough to split.
 bool LargeProduct(int64_t m, int64_t k, int64_t n) { return m * k * n >= kMinSplitMultiplyAdds; }
 
+// Size is not checked here: ThreadedLinearForward uses ThreadedLinearFunction
+// only for a large product, and the function's three products ([rows, in] x
+// [in, out], [rows, out] x [out, in], [out, rows] x [rows, in]) have the same
+// count of multiply-adds.
 bool WorthSplitting(const Tensor& a, const Tensor& b, const Tensor& bias) {
   // A backward pass with create_graph records its products: the out= calls
   // of the split are not differentiable, LibTorch's mm is.
   const bool recorded = torch::GradMode::is_enabled() &&
                         (a.requires_grad() || b.requires_grad() || (bias.defined() && bias.requires_grad()));
-  return ThreadedLinearSplits() && !recorded && at::get_num_threads() > 1 &&
-         !at::in_parallel_region() && a.size(0) >= 2 && LargeProduct(a.size(0), a.size(1), b.size(1));
+  return ThreadedLinearSplits() && !recorded && at::get_num_threads() > 1 && !at::in_parallel_region() &&
+         a.size(0) >= 2;
 }
 
 // a b (+ bias on every row), the rows of the result split evenly across
