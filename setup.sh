@@ -1,8 +1,31 @@
 #!/usr/bin/env bash
 # Installs every Debian package the build, the tests, the default run and the
-# benchmarks need. Idempotent: installed packages are skipped. Works as root,
-# or through sudo for a normal user.
+# benchmarks need, and LibTorch 2.x from PyPI's torch wheel beside Debian's
+# LibTorch 1.13. Idempotent: what is installed is skipped. Works as root, or
+# through sudo for a normal user.
+#
+#   ./setup.sh           Debian's packages + LibTorch 2.x for the CPU
+#                        (PyPI: torch 560 MB, CUDA runtime and CUPTI 14 MB;
+#                        1.3 GB on disk)
+#   ./setup.sh --cuda    also the CUDA libraries LibTorch 2.x's CUDA build
+#                        links (cuBLAS, cuDNN, NCCL, ...: 2.4 GB more to
+#                        download, 4.3 GB more on disk), for the CUDA build
+#
+# LibTorch 2.x lands in $LIBTORCH2_PREFIX (default /opt/libtorch-pip/torch-<version>)
+# and is used with  bazel build --config=libtorch2 ...  (see .bazelrc).
 set -euo pipefail
+
+# The newest torch on PyPI on 2026-12-02 (pinned: its CUDA packages are pinned to it).
+torch_version=2.15.0
+cuda_runtime_version=13.2.86   # torch 2.15.0's cuda-toolkit[cudart,cupti]==13.2.2
+with_cuda=0
+for arg in "$@"; do
+  case "$arg" in
+    --cuda) with_cuda=1 ;;
+    *) echo "setup.sh: unknown argument '$arg' (known: --cuda)" >&2; exit 2 ;;
+  esac
+done
+LIBTORCH2_PREFIX=${LIBTORCH2_PREFIX:-/opt/libtorch-pip/torch-${torch_version}}
 
 packages=(
   bazel-bootstrap          # the build (Bazel 4.2.3; WORKSPACE works offline)
@@ -53,4 +76,32 @@ if [ -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ]; then
     /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 >/dev/null
   echo "setup.sh: libblas.so.3 -> OpenBLAS (pthread)"
 fi
+# LibTorch 2.x: the C++ headers, libraries and CMake package inside PyPI's torch
+# wheel. Python is only the installer; nothing of ours imports torch. The wheel
+# is the CUDA build: its CPU library needs the CUDA runtime and CUPTI (loaded,
+# not used, on a machine without a GPU); the rest of CUDA only with --cuda.
+python3 -m pip --version >/dev/null 2>&1 || {
+  echo "setup.sh: python3 has no pip (needed to fetch LibTorch 2.x from PyPI): install python3-pip or use a Python with pip" >&2
+  exit 1
+}
+pip_install() {
+  "${sudo[@]}" python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location --root-user-action=ignore \
+    --target "$LIBTORCH2_PREFIX" "$@"
+}
+if [ ! -e "$LIBTORCH2_PREFIX/torch/lib/libtorch_cpu.so" ]; then
+  echo "setup.sh: installing LibTorch ${torch_version} (PyPI torch, CPU part) into $LIBTORCH2_PREFIX"
+  pip_install --no-deps "torch==${torch_version}" "nvidia-cuda-runtime==${cuda_runtime_version}" \
+    "nvidia-cuda-cupti==${cuda_runtime_version}"
+else
+  echo "setup.sh: LibTorch ${torch_version} is installed in $LIBTORCH2_PREFIX"
+fi
+if [ "$with_cuda" = 1 ]; then
+  if [ ! -e "$LIBTORCH2_PREFIX/nvidia/cudnn" ]; then
+    echo "setup.sh: installing LibTorch ${torch_version}'s CUDA libraries into $LIBTORCH2_PREFIX"
+    pip_install --upgrade "torch==${torch_version}"
+  else
+    echo "setup.sh: LibTorch ${torch_version}'s CUDA libraries are installed"
+  fi
+fi
+echo "setup.sh: LibTorch 2.x root: $LIBTORCH2_PREFIX/torch"
 echo "setup.sh: done"
