@@ -1,5 +1,6 @@
 #include "core/distributed.h"
 
+#include <algorithm>
 #include <cstring>
 #include <exception>
 #include <map>
@@ -12,6 +13,17 @@
 #define USE_C10D_GLOO
 #endif
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#endif
+// ENS_WITH_NCCL: a build against a CUDA LibTorch with NCCL's header (CMake
+// defines it when it finds both): collectives over CUDA tensors go through
+// NCCL, GPU to GPU; Gloo keeps CPU tensors and the point-to-point messages.
+#ifdef ENS_WITH_NCCL
+#ifndef USE_C10D_NCCL
+#define USE_C10D_NCCL
+#endif
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#include <torch/cuda.h>
 #endif
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/csrc/jit/serialization/pickle.h>
@@ -142,6 +154,23 @@ struct Distributed::Impl {};
 struct Distributed::Impl {
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+#ifdef ENS_WITH_NCCL
+  // Null unless every rank has a GPU of its own (LOCAL_RANK below the
+  // device count): NCCL refuses two ranks on one GPU.
+  c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl;
+#endif
+  // Whether `tensors` go through NCCL: all on CUDA and NCCL set up.
+  bool UsesNccl(const std::vector<torch::Tensor>& tensors) const {
+#ifdef ENS_WITH_NCCL
+    if (!nccl || tensors.empty()) return false;
+    for (const auto& t : tensors) {
+      if (!t.is_cuda()) return false;
+    }
+    return true;
+#else
+    return false;
+#endif
+  }
 };
 #endif
 
@@ -157,6 +186,7 @@ absl::StatusOr<std::unique_ptr<Distributed>> Distributed::Connect(const Distribu
                                                ": this build has no Gloo (its headers were missing at build time); "
                                                "run one process"));
 }
+bool Distributed::UsesNccl() const { return false; }
 absl::Status Distributed::AllReduceSum(std::vector<torch::Tensor>&) const { return absl::UnimplementedError("no Gloo"); }
 absl::Status Distributed::Broadcast(std::vector<torch::Tensor>&, int) const { return absl::UnimplementedError("no Gloo"); }
 absl::Status Distributed::Send(const torch::Tensor&, int, int) const { return absl::UnimplementedError("no Gloo"); }
@@ -212,11 +242,39 @@ absl::StatusOr<std::unique_ptr<Distributed>> Distributed::Connect(const Distribu
     impl->group = c10::make_intrusive<c10d::ProcessGroupGloo>(impl->store, env.rank, env.world_size, options);
   });
   if (!met.ok()) return absl::DeadlineExceededError(absl::StrCat(met.message(), hint));
-  return std::unique_ptr<Distributed>(new Distributed(env, std::move(impl)));
+  auto dist = std::unique_ptr<Distributed>(new Distributed(env, std::move(impl)));
+#ifdef ENS_WITH_NCCL
+  // NCCL only if every rank can: the ranks must agree on the group per call.
+  const bool gpu_of_its_own = torch::cuda::is_available() && env.local_rank < torch::cuda::device_count();
+  ENS_ASSIGN_OR_RETURN(const std::vector<std::string> able, dist->AllGatherText("nccl", gpu_of_its_own ? "1" : "0"));
+  if (std::all_of(able.begin(), able.end(), [](const std::string& a) { return a == "1"; })) {
+    ENS_RETURN_IF_ERROR(Guarded(who, "creating the NCCL process group", [&] {
+      auto options = c10d::ProcessGroupNCCL::Options::create();
+      options->timeout = timeout;
+      dist->impl_->nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(
+          c10::make_intrusive<c10d::PrefixStore>("nccl", dist->impl_->store), env.rank, env.world_size, options);
+    }));
+  }
+#endif
+  return dist;
+}
+
+bool Distributed::UsesNccl() const {
+#ifdef ENS_WITH_NCCL
+  return impl_->nccl != nullptr;
+#else
+  return false;
+#endif
 }
 
 absl::Status Distributed::AllReduceSum(std::vector<torch::Tensor>& tensors) const {
   return Guarded("", "all-reduce", [&] {
+#ifdef ENS_WITH_NCCL
+    if (impl_->UsesNccl(tensors)) {
+      impl_->nccl->allreduce(tensors)->wait();  // in place, on the GPUs
+      return;
+    }
+#endif
     Staged staged(tensors);
     impl_->group->allreduce(staged.staged)->wait();
     staged.CopyBack();
@@ -231,11 +289,23 @@ absl::Status Distributed::Broadcast(std::vector<torch::Tensor>& tensors, int roo
     for (size_t i = 0; i < tensors.size(); ++i) by_type[tensors[i].scalar_type()].push_back(i);
     for (const auto& [type, indices] : by_type) {
       std::vector<torch::Tensor> parts;
-      for (size_t i : indices) parts.push_back(tensors[i].detach().reshape({-1}).cpu());
+      for (size_t i : indices) parts.push_back(tensors[i].detach().reshape({-1}));
+      const bool nccl = impl_->UsesNccl(parts);
+      if (!nccl) {
+        for (auto& part : parts) part = part.cpu();
+      }
       std::vector<torch::Tensor> flat = {torch::cat(parts).contiguous()};
       c10d::BroadcastOptions options;
       options.rootRank = root;
+#ifdef ENS_WITH_NCCL
+      if (nccl) {
+        impl_->nccl->broadcast(flat, options)->wait();
+      } else {
+        impl_->group->broadcast(flat, options)->wait();
+      }
+#else
       impl_->group->broadcast(flat, options)->wait();
+#endif
       int64_t offset = 0;
       for (size_t i : indices) {
         torch::Tensor& t = tensors[i];

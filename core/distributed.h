@@ -1,6 +1,9 @@
-// Several processes, one job: a c10d process group (Gloo; tensors on a GPU are
-// staged through host memory) set up from the environment every PyTorch
-// launcher exports (torchrun, mpirun wrappers, Slurm srun scripts):
+// Several processes, one job: c10d process groups set up from the environment
+// every PyTorch launcher exports (torchrun, mpirun wrappers, Slurm srun
+// scripts). Gloo carries CPU tensors and every point-to-point message; in a
+// build with NCCL (ENS_WITH_NCCL, a CUDA LibTorch) all-reduce and broadcast of
+// CUDA tensors go through NCCL when every rank has a GPU of its own, else
+// they are staged through host memory for Gloo.
 //   MASTER_ADDR, MASTER_PORT  where rank 0 listens (a c10d TCPStore)
 //   RANK, WORLD_SIZE          this process and how many there are
 //   LOCAL_RANK                this process on its host (optional)
@@ -59,6 +62,8 @@ class Distributed {
   int local_rank() const { return env_.local_rank; }
   // "rank 1 of 3", for messages.
   std::string Describe() const;
+  // Whether collectives over CUDA tensors go through NCCL (see above).
+  bool UsesNccl() const;
 
   // In place, over all ranks.
   absl::Status AllReduceSum(std::vector<torch::Tensor>& tensors) const;

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include <torch/cuda.h>
 #include <torch/torch.h>
 
 #include "absl/strings/str_cat.h"
@@ -169,8 +170,29 @@ int FreePort() {
   return ok ? ntohs(address.sin_port) : 29500;
 }
 
+// Started by CollectivesOnCuda as one rank: sums and broadcasts tensors on its
+// own GPU, through NCCL in a build with it.
+TEST(CudaCollectivesWorker, SumsAndBroadcastsOnItsGpu) {
+  const char* out = std::getenv("ENS_TEST_WORKER_OUT");
+  if (out == nullptr) GTEST_SKIP() << "a worker of DataParallel.CollectivesOnCuda";
+  auto env = ReadDistributedEnv();
+  ASSERT_TRUE(env.ok()) << env.status();
+  auto dist = Distributed::Connect(*env, std::chrono::seconds(60));
+  ASSERT_TRUE(dist.ok()) << dist.status();
+  const torch::Device gpu(torch::kCUDA, static_cast<c10::DeviceIndex>(env->local_rank));
+  std::vector<torch::Tensor> sums = {torch::full({5}, env->rank + 1.0, torch::TensorOptions(gpu))};
+  ASSERT_TRUE((*dist)->AllReduceSum(sums).ok());
+  std::vector<torch::Tensor> shared = {torch::full({3}, env->rank + 10.0, torch::TensorOptions(gpu)),
+                                       torch::full({2}, env->rank + 20, torch::TensorOptions(gpu).dtype(torch::kLong))};
+  ASSERT_TRUE((*dist)->Broadcast(shared, 1).ok());
+  torch::save(std::vector<torch::Tensor>{sums[0].cpu(), shared[0].cpu(), shared[1].cpu(),
+                                         torch::tensor({(*dist)->UsesNccl() ? 1 : 0})},
+              out);
+}
+
 // Starts `world` workers of this binary and waits for them (at most 120 s).
-void RunWorkers(int world, const std::string& prefix, const std::string& model = "") {
+void RunWorkers(int world, const std::string& prefix, const std::string& model = "",
+                const std::string& worker = "DataParallelWorker.*") {
   std::vector<pid_t> pids;
   const int port = FreePort();
   for (int r = 0; r < world; ++r) {
@@ -192,7 +214,7 @@ void RunWorkers(int world, const std::string& prefix, const std::string& model =
     std::vector<char*> envp;
     for (auto& v : vars) envp.push_back(v.data());
     envp.push_back(nullptr);
-    std::string self = "/proc/self/exe", filter = "--gtest_filter=DataParallelWorker.*";
+    std::string self = "/proc/self/exe", filter = "--gtest_filter=" + worker;
     char* argv[] = {self.data(), filter.data(), nullptr};
     pid_t pid = 0;
     ASSERT_EQ(posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, argv, envp.data()), 0);
@@ -250,6 +272,27 @@ TEST(DataParallel, BatchNormBuffersAreRankZeros) {
   for (size_t i = 0; i < zero.size(); ++i) EXPECT_TRUE(torch::equal(zero[i], one[i])) << "tensor " << i;
 }
 TEST(DataParallel, ThreeRanksEqualOneProcess) { ExpectDataParallelEqualsOneProcess(3); }
+
+// Two ranks, each on a GPU of its own: all-reduce and broadcast of CUDA
+// tensors give every rank the same values, through NCCL where the build has
+// it (ENS_WITH_NCCL).
+TEST(DataParallel, CollectivesOnCuda) {
+  const int gpus = torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0;
+  if (gpus < 2) GTEST_SKIP() << "needs 2 CUDA devices (one per rank for NCCL); this machine has " << gpus;
+  const std::string prefix = absl::StrCat(testing::TempDir(), "/cuda_rank");
+  RunWorkers(2, prefix, "", "CudaCollectivesWorker.*");
+  for (int r = 0; r < 2; ++r) {
+    std::vector<torch::Tensor> got;
+    torch::load(got, absl::StrCat(prefix, r, ".pt"));
+    ASSERT_EQ(got.size(), 4u);
+    EXPECT_TRUE(torch::equal(got[0], torch::full({5}, 3.0))) << "rank " << r;
+    EXPECT_TRUE(torch::equal(got[1], torch::full({3}, 11.0))) << "rank " << r;
+    EXPECT_TRUE(torch::equal(got[2], torch::full({2}, 21, torch::kLong))) << "rank " << r;
+#ifdef ENS_WITH_NCCL
+    EXPECT_EQ(got[3].item<int64_t>(), 1) << "rank " << r << " did not use NCCL";
+#endif
+  }
+}
 
 }  // namespace
 }  // namespace ens
