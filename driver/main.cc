@@ -25,6 +25,7 @@
 #include "core/plugin_loader.h"
 #include "driver/job.h"
 #include "driver/list.h"
+#include "driver/process_exit.h"
 #include "driver/run_config.h"
 #include "core/user_path.h"
 
@@ -182,7 +183,7 @@ int main(int argc, char** argv) {
     }
     if (FLAGS_eval_only) {
       absl::Status status = ens::RunEvalOnly(config);
-      return status.ok() ? 0 : Fail(status);
+      return ens::FinishProcess(status.ok() ? 0 : Fail(status));
     }
     std::unique_ptr<ens::Distributed> dist;
     if (env->world_size > 1) {
@@ -194,14 +195,15 @@ int main(int argc, char** argv) {
     }
     absl::Status status = ens::RunTraining(config, dist.get());
     if (!status.ok() && dist) {
-      return Fail(absl::Status(status.code(), absl::StrCat(dist->Describe(), ": ", status.message())));
+      status = absl::Status(status.code(), absl::StrCat(dist->Describe(), ": ", status.message()));
     }
-    return status.ok() ? 0 : Fail(status);
+    dist.reset();  // the process groups go while every library is still there
+    return ens::FinishProcess(status.ok() ? 0 : Fail(status));
   } catch (const std::exception& e) {
     // LibTorch reports through exceptions; keep the first line of its message.
     std::string message = e.what();
     message = message.substr(0, message.find('\n'));
     std::fprintf(stderr, "error: %s\n", message.c_str());
-    return 1;
+    return ens::FinishProcess(1);
   }
 }

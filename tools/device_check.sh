@@ -51,7 +51,7 @@ print("torch:", torch.__version__, "cuda:", torch.version.cuda, "cudnn:", torch.
 PY
 note "cmake: $(cmake --version | head -1); compiler: $(c++ --version | head -1); libc: $(ldd --version 2>&1 | head -1)"
 note "cpus: $(nproc); nvcc: $(nvcc --version 2>/dev/null | tail -1)"
-prefix=$("$python" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')
+prefix=$("$python" -c 'import os, torch; print(os.path.dirname(torch.__file__))')  # holds lib/ and share/cmake
 torch_root=$("$python" -c 'import os, torch; print(os.path.dirname(torch.__file__))')
 abi=$("$python" -c 'import torch; print(int(torch._C._GLIBCXX_USE_CXX11_ABI))')
 if [ "$abi" != 1 ]; then
@@ -60,11 +60,11 @@ if [ "$abi" != 1 ]; then
 fi
 cxx_std=""
 printf '#include <torch/torch.h>\nint main() { return torch::ones({1}).item<int>() - 1; }\n' >"$out/std_probe.cc"
-for std in 17 20; do
+for std in 20 17; do  # C++20 as everywhere else; 17 for an older g++
   if c++ -std=c++$std -fsyntax-only -I"$torch_root/include" -I"$torch_root/include/torch/csrc/api/include" \
        "$out/std_probe.cc" 2>"$out/std_probe_$std.log"; then cxx_std=$std; break; fi
 done
-[ -n "$cxx_std" ] || { note "error: LibTorch's headers compile with neither C++17 nor C++20"; head -5 "$out/std_probe_17.log"; exit 1; }
+[ -n "$cxx_std" ] || { note "error: LibTorch's headers compile with neither C++20 nor C++17"; head -5 "$out/std_probe_20.log"; exit 1; }
 note "c++ standard for LibTorch's headers: $cxx_std"
 
 step "build the driver (cmake, ninja, $jobs jobs)"
@@ -92,6 +92,12 @@ step "exit: a crash after the results were written? (seen 2026-11-28 with LibTor
 # without -rdynamic (driver_no_exports), under AddressSanitizer, with glibc
 # tracing the finalisers, and under a debugger.
 tiny=(--dataset=synthetic --dataset_args=size=12,train=512,test=128,classes=4 --model=lenet --method=single --epochs=1)
+# The driver now ends a process that created a CUDA context without static
+# destructors (driver/process_exit.h): first that a CUDA run exits 0 so, then
+# the bisection below with the normal teardown (ENS_EXIT_WITH_TEARDOWN=1).
+"$driver" --device=cuda "${tiny[@]}" --out_dir="$out/tiny_cuda_fast_exit" >"$out/tiny_cuda_fast_exit.log" 2>&1
+note "cuda run, the driver's own exit: rc=$? (0 expected)"
+export ENS_EXIT_WITH_TEARDOWN=1
 "$driver" --list >/dev/null 2>&1; note "--list: rc=$?"
 "$driver" --describe_model --input_shape=1x12x12 >/dev/null 2>&1; note "--describe_model: rc=$?"
 "$driver" --device=cpu "${tiny[@]}" --out_dir="$out/tiny_cpu" >"$out/tiny_cpu.log" 2>&1; note "cpu run: rc=$?"
@@ -125,6 +131,8 @@ if [ -n "$debugger" ]; then
     --args "$driver" --device=cpu "${tiny[@]}" --out_dir="$out/tiny_gdb" >"$out/gdb.log" 2>&1
   grep -E "^#[0-9]+ |signal|^rip|^rsp|^0x[0-9a-f]+:" "$out/gdb.log" | head -24 | tee -a "$summary"
 fi
+
+unset ENS_EXIT_WITH_TEARDOWN
 
 step "driver end to end on CUDA"
 if [ -d .deps/data/fashion-mnist ]; then
