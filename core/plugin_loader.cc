@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "core/registry.h"
 
 namespace ens {
 namespace {
@@ -33,27 +34,42 @@ absl::Status LoadPlugin(const std::string& path) {
       return absl::AlreadyExistsError(absl::StrCat("plugin '", path, "' is loaded twice"));
     }
   }
-  // dlopen runs the library's registrations; a library without the entry
-  // point is rejected right after.
+  // Opening runs the library's static initialisers; a plugin's registrations
+  // wait in its registration function until the version is checked.
+  const int registrations_before = RegistrationsSoFar();
   void* handle = dlopen(resolved, RTLD_NOW | RTLD_GLOBAL);
   if (handle == nullptr) {
     const char* error = dlerror();
     return absl::FailedPreconditionError(
         absl::StrCat("plugin '", path, "' failed to load: ", error ? error : "unknown dlopen error"));
   }
+  if (RegistrationsSoFar() != registrations_before) {
+    // Too late to undo: the driver stops before any work.
+    return absl::FailedPreconditionError(absl::StrCat(
+        "plugin '", path, "' registered components while it was opened (ENS_REGISTER at file scope); move them "
+        "into its ENS_PLUGIN(\"...\") { ... } body, which runs after the API version check"));
+  }
   using InfoFn = const PluginInfo* (*)();
   auto info_fn = reinterpret_cast<InfoFn>(dlsym(handle, "ens_plugin_info"));
   if (info_fn == nullptr) {
     dlclose(handle);
     return absl::InvalidArgumentError(absl::StrCat(
-        "plugin '", path, "' is not an ensembles plugin (no ens_plugin_info; add ENS_PLUGIN(...))"));
+        "plugin '", path, "' is not an ensembles plugin (no ens_plugin_info; add ENS_PLUGIN(...) { ... })"));
   }
   const PluginInfo* info = info_fn();
+  // Only api_version is read before it matches: other versions may lay the
+  // rest of the struct out differently.
   if (info == nullptr || info->api_version != kPluginApiVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "plugin '", path, "' was built for plugin API ", info ? info->api_version : -1,
-        ", this driver has API ", kPluginApiVersion, "; rebuild it"));
+    const std::string built_for = info ? absl::StrCat(info->api_version) : "(none)";
+    dlclose(handle);
+    return absl::FailedPreconditionError(absl::StrCat("plugin '", path, "' was built for plugin API ", built_for,
+                                                      ", this driver has API ", kPluginApiVersion, "; rebuild it"));
   }
+  if (info->register_components == nullptr) {
+    dlclose(handle);
+    return absl::InvalidArgumentError(absl::StrCat("plugin '", path, "' has no registration function"));
+  }
+  info->register_components();
   LoadedRealPaths().push_back(resolved);
   Loaded().push_back(absl::StrCat(path, " (", info->description, ")"));
   return absl::OkStatus();

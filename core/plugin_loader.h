@@ -1,12 +1,19 @@
-// Loads plugins: shared libraries whose file-scope ENS_REGISTER calls add
-// components to the driver's registries.
+// Loads plugins: shared libraries that add components to the driver's
+// registries, as LLVM loads pass plugins.
 //
-// A plugin includes only the registry headers (no copy of core); its
-// undefined symbols resolve against the driver, which is linked with
-// -rdynamic. Each plugin defines the entry point below so that a library that
-// is not a plugin, or one built against another API version, is rejected:
+// A plugin includes only header targets (no copy of core); its undefined
+// symbols resolve against the driver, which is linked with -rdynamic. It
+// exports one entry point, ens_plugin_info(), whose first field is the plugin
+// API version it was built for. The loader opens the library, reads that
+// version, and only when it matches calls the plugin's registration function;
+// a library that is not a plugin or was built for another version is closed
+// again untouched, before any of its code has reached a registry:
 //
-//   ENS_PLUGIN("one_cycle schedule");
+//   ENS_PLUGIN("one_cycle schedule") {
+//     ENS_REGISTER(ens::ScheduleRegistry(), "one_cycle", ...);
+//   }
+//
+// Registering at file scope (at dlopen, before the check) is refused.
 #ifndef ENSEMBLES_CORE_PLUGIN_LOADER_H_
 #define ENSEMBLES_CORE_PLUGIN_LOADER_H_
 
@@ -19,11 +26,15 @@
 namespace ens {
 
 // Bumped whenever the registry or component interfaces change incompatibly.
-inline constexpr int kPluginApiVersion = 1;
+// 2: registration moved from load time into PluginInfo::register_components.
+inline constexpr int kPluginApiVersion = 2;
 
+// Every version keeps api_version first: the loader reads it before trusting
+// anything else in the struct.
 struct PluginInfo {
   int api_version;
   const char* description;
+  void (*register_components)();  // called once, after the version check
 };
 
 // Opens each path (comma-separated) with dlopen(RTLD_NOW | RTLD_GLOBAL).
@@ -37,11 +48,16 @@ std::vector<std::string> LoadedPlugins();
 
 }  // namespace ens
 
-#define ENS_PLUGIN(description)                                                  \
-  extern "C" __attribute__((visibility("default"))) const ::ens::PluginInfo*     \
-  ens_plugin_info() {                                                            \
-    static const ::ens::PluginInfo info{::ens::kPluginApiVersion, (description)}; \
-    return &info;                                                                \
-  }
+// Defines the entry point; the braces that follow are the registration
+// function's body.
+#define ENS_PLUGIN(description)                                                      \
+  static void ens_plugin_register_components();                                      \
+  extern "C" __attribute__((visibility("default"))) const ::ens::PluginInfo*         \
+  ens_plugin_info() {                                                                \
+    static const ::ens::PluginInfo info{::ens::kPluginApiVersion, (description),     \
+                                        &ens_plugin_register_components};            \
+    return &info;                                                                    \
+  }                                                                                  \
+  static void ens_plugin_register_components()
 
 #endif  // ENSEMBLES_CORE_PLUGIN_LOADER_H_

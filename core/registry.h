@@ -11,6 +11,8 @@
 //                ParamSchema().OptionalDouble("lr0", "--lr", "initial rate"),
 //                [](const Params& p, const ScheduleContext& c) { ... });
 //
+// In a plugin the same macro goes inside ENS_PLUGIN's registration function
+// (core/plugin_loader.h), which the loader calls after its version check.
 // A duplicate name is fatal at start-up (or at plugin load) and names both
 // registration sites; an unknown name is an error that lists every registered
 // name and the closest one. Libraries that hold registrations must be linked
@@ -35,6 +37,14 @@
 #include "core/params.h"
 
 namespace ens {
+
+// Entries added so far to every registry of the process (one counter, shared
+// with plugins through the driver's exported symbols): the plugin loader
+// checks that opening a library added none.
+inline int& RegistrationsSoFar() {
+  static int count = 0;
+  return count;
+}
 
 template <typename Factory>
 class Registry {
@@ -68,6 +78,7 @@ class Registry {
     }
     std::string name = entry.name;
     entries_.emplace(std::move(name), std::move(entry));
+    ++RegistrationsSoFar();
     return absl::OkStatus();
   }
 

@@ -1,8 +1,11 @@
 // Loads the real example plugin built by Bazel and checks that it registered
 // into this binary's registry (the one the driver uses), then the failure
-// modes: missing file, a library that is not a plugin, a wrong API version,
-// the same file twice.
+// modes: missing file, a library that is not a plugin, a wrong API version
+// (closed again, its registration function never called), registration at
+// load time, the same file twice.
 #include "core/plugin_loader.h"
+
+#include <dlfcn.h>
 
 #include <cstdlib>
 
@@ -46,16 +49,39 @@ TEST(PluginLoaderTest, MissingFileIsNamed) {
   EXPECT_THAT(std::string(status.message()), HasSubstr("plugin '/nonexistent/dir/plugin.so': no such file"));
 }
 
-TEST(PluginLoaderTest, NonPluginLibraryIsRejected) {
-  absl::Status status = LoadPlugin(Runfile("tests/plugins/not_a_plugin.so"));
-  EXPECT_FALSE(status.ok());
-  EXPECT_THAT(std::string(status.message()), HasSubstr("is not an ensembles plugin"));
+// Whether the dynamic loader still holds the library (RTLD_NOLOAD opens
+// nothing new).
+bool StillLoaded(const std::string& path) {
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD);
+  if (handle == nullptr) return false;
+  dlclose(handle);
+  return true;
 }
 
-TEST(PluginLoaderTest, WrongApiVersionIsRejected) {
-  absl::Status status = LoadPlugin(Runfile("tests/plugins/wrong_api_plugin.so"));
+TEST(PluginLoaderTest, NonPluginLibraryIsRejectedAndClosed) {
+  const std::string path = Runfile("tests/plugins/not_a_plugin.so");
+  absl::Status status = LoadPlugin(path);
   EXPECT_FALSE(status.ok());
-  EXPECT_THAT(std::string(status.message()), HasSubstr("built for plugin API 999"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("is not an ensembles plugin"));
+  EXPECT_FALSE(StillLoaded(path));
+}
+
+TEST(PluginLoaderTest, WrongApiVersionIsClosedBeforeItRegisters) {
+  const std::string path = Runfile("tests/plugins/wrong_api_plugin.so");
+  const int before = RegistrationsSoFar();
+  absl::Status status = LoadPlugin(path);
+  EXPECT_FALSE(status.ok());
+  EXPECT_THAT(std::string(status.message()), HasSubstr("built for plugin API 999, this driver has API 2"));
+  EXPECT_FALSE(ScheduleRegistry().Contains("from_the_future"));
+  EXPECT_EQ(RegistrationsSoFar(), before);
+  EXPECT_FALSE(StillLoaded(path));
+}
+
+TEST(PluginLoaderTest, RegistrationAtLoadTimeIsRefused) {
+  absl::Status status = LoadPlugin(Runfile("tests/plugins/load_time_plugin.so"));
+  EXPECT_FALSE(status.ok());
+  EXPECT_THAT(std::string(status.message()), HasSubstr("registered components while it was opened"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("load_time_plugin.so"));
 }
 
 TEST(PluginLoaderTest, NotASharedLibraryCarriesDlerror) {

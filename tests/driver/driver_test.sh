@@ -58,6 +58,13 @@ expect_error 2 "failed to load" --plugins="$root/tests/plugins/BUILD" --list
 [ $? = 2 ] || fail "a duplicate registration did not exit 2"
 grep -q "schedule 'cosine' is registered twice: at schedulers/schedules.cc:[0-9]* and at tests/plugins/duplicate_schedule_plugin.cc:[0-9]*" \
   "$tmp/err" || fail "duplicate message: $(cat "$tmp/err")"
+expect_error 2 "registered components while it was opened" --plugins="$root/tests/plugins/load_time_plugin.so" --list
+expect_error 2 "built for plugin API 999, this driver has API 2" --plugins="$root/tests/plugins/wrong_api_plugin.so" --list
+# The README's plugin example, compiled out of README.md: halving every epoch.
+"$driver" --plugins="$root/tests/plugins/readme_plugin.so" --schedule=halving --print_lr --epochs=2 \
+  --iters_per_epoch=2 --lr=0.4 >"$tmp/halving" || fail "the README's plugin: --print_lr failed"
+printf 'iteration,lr\n1,0.4\n2,0.4\n3,0.2\n4,0.2\n' >"$tmp/halving_expected"
+diff "$tmp/halving" "$tmp/halving_expected" >/dev/null || fail "the README's plugin printed: $(cat "$tmp/halving")"
 
 # --describe_model prints the layers and the parameter count.
 "$driver" --model=wrn28_10 --describe_model --input_shape=3x32x32 --num_classes=10 >"$tmp/describe" \
@@ -75,8 +82,9 @@ grep -q "size   error %      NLL     cNLL    Brier      ECE    AUROC     DEE" "$
 grep -q "member 3/3 epoch 4" "$tmp/de.err" || fail "no progress lines"
 
 # OpenBLAS's generic kernels on a CPU with AVX2 get a one-line warning that
-# names the variable to set; kernels that match the CPU, none.
-if grep -qw avx2 /proc/cpuinfo; then
+# names the variable to set; kernels that match the CPU, none. (A LibTorch
+# with MKL, as PyPI's, loads no OpenBLAS: nothing to warn about.)
+if grep -qw avx2 /proc/cpuinfo && ldd "$driver" | grep -q "libblas\|openblas"; then
   for kernels in Prescott Haswell; do
     OPENBLAS_CORETYPE=$kernels "$driver" "${data[@]}" --method=single --epochs=1 --out_dir="$tmp/blas_$kernels" \
       >/dev/null 2>"$tmp/blas_$kernels.err" || fail "run with $kernels kernels failed: $(tail -1 "$tmp/blas_$kernels.err")"

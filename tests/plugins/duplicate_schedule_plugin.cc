@@ -3,9 +3,9 @@
 #include "core/plugin_loader.h"
 #include "schedulers/schedule.h"
 
-ENS_PLUGIN("duplicate cosine");
-
-ENS_REGISTER(ens::ScheduleRegistry(), "cosine", "a second cosine", ens::ParamSchema(),
-             [](const ens::Params&, const ens::ScheduleContext&) -> absl::StatusOr<std::unique_ptr<ens::Schedule>> {
-               return std::unique_ptr<ens::Schedule>(new ens::FunctionSchedule([](int64_t) { return 1.0; }));
-             });
+ENS_PLUGIN("duplicate cosine") {
+  ENS_REGISTER(ens::ScheduleRegistry(), "cosine", "a second cosine", ens::ParamSchema(),
+               [](const ens::Params&, const ens::ScheduleContext&) -> absl::StatusOr<std::unique_ptr<ens::Schedule>> {
+                 return std::unique_ptr<ens::Schedule>(new ens::FunctionSchedule([](int64_t) { return 1.0; }));
+               });
+}
