@@ -269,15 +269,20 @@ bool Distributed::UsesNccl() const {
 
 absl::Status Distributed::AllReduceSum(std::vector<torch::Tensor>& tensors) const {
   return Guarded("", "all-reduce", [&] {
+    // One collective per tensor: a list given to one call would be summed
+    // across its entries too (Gloo), or refused (NCCL takes one tensor).
+    for (torch::Tensor& tensor : tensors) {
+      std::vector<torch::Tensor> one = {tensor};
 #ifdef ENS_WITH_NCCL
-    if (impl_->UsesNccl(tensors)) {
-      impl_->nccl->allreduce(tensors)->wait();  // in place, on the GPUs
-      return;
-    }
+      if (impl_->UsesNccl(one) && tensor.is_contiguous()) {
+        impl_->nccl->allreduce(one)->wait();  // in place, on the GPUs
+        continue;
+      }
 #endif
-    Staged staged(tensors);
-    impl_->group->allreduce(staged.staged)->wait();
-    staged.CopyBack();
+      Staged staged(one);
+      impl_->group->allreduce(staged.staged)->wait();
+      staged.CopyBack();
+    }
   });
 }
 

@@ -65,7 +65,7 @@ class Distributed {
   // Whether collectives over CUDA tensors go through NCCL (see above).
   bool UsesNccl() const;
 
-  // In place, over all ranks.
+  // In place, over all ranks, each tensor on its own.
   absl::Status AllReduceSum(std::vector<torch::Tensor>& tensors) const;
   absl::Status Broadcast(std::vector<torch::Tensor>& tensors, int root) const;
 
