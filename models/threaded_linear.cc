@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <ATen/ThreadLocalState.h>
 #include <torch/autograd.h>
@@ -105,7 +106,10 @@ Tensor ThreadedLinearForward(const Tensor& x, const Tensor& weight, const Tensor
   return ThreadedLinearFunction::apply(x, weight, bias.defined() ? c10::optional<Tensor>(bias) : c10::nullopt);
 }
 
+bool ThreadedLinearPaysOff() { return ThreadedLinearSplits() && !at::globalContext().hasMKL(); }
+
 torch::Tensor ThreadedLinearImpl::forward(const torch::Tensor& input) {
+  if (!ThreadedLinearPaysOff()) return torch::nn::functional::linear(input, weight, bias);
   return ThreadedLinearForward(input, weight, bias);
 }
 

@@ -30,8 +30,15 @@ torch::Tensor ThreadedLinearForward(const torch::Tensor& x, const torch::Tensor&
 // -fopenmp (Bazel and CMake both do) or it silently runs on one thread.
 bool ThreadedLinearSplits();
 
+// Whether splitting beats LibTorch's own linear here: a build that splits,
+// against a LibTorch whose BLAS is not MKL. MKL (PyPI's LibTorch 2.x) threads
+// each product itself and is as fast or faster (BM_Linear:
+// docs/PERFORMANCE.md); OpenBLAS, held at one thread (Debian's 1.13), is not.
+bool ThreadedLinearPaysOff();
+
 // torch::nn::Linear (same options, parameters and initialisation) whose
-// forward is ThreadedLinearForward.
+// forward is ThreadedLinearForward where ThreadedLinearPaysOff(), LibTorch's
+// linear elsewhere.
 class ThreadedLinearImpl : public torch::nn::LinearImpl {
  public:
   using torch::nn::LinearImpl::LinearImpl;

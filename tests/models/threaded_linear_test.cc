@@ -4,6 +4,7 @@
 // what it leaves to LibTorch (small products, 3-D inputs, autocast), a
 // second derivative, inference mode, and the module's parameters.
 #include <gtest/gtest.h>
+#include <ATen/Context.h>
 #include <torch/torch.h>
 
 #include "core/autocast.h"
@@ -139,6 +140,24 @@ TEST_P(ThreadedLinearTest, ModuleIsATorchLinear) {
   EXPECT_EQ(layer->named_parameters().keys(), (std::vector<std::string>{"weight", "bias"}));
   const torch::Tensor x = torch::randn({64, 9216});
   ExpectClose(layer->forward(x), torch::nn::functional::linear(x, base.weight, base.bias), "module");
+}
+
+// The layer splits only where that beats LibTorch: against MKL (PyPI's
+// LibTorch 2.x) its forward is LibTorch's linear bit for bit; against
+// OpenBLAS (Debian's 1.13), the split product bit for bit.
+TEST_P(ThreadedLinearTest, ModuleSplitsOnlyWithoutMkl) {
+  if (GetParam() < 2) GTEST_SKIP() << "one thread: the split is one product, as LibTorch's";
+  torch::manual_seed(11);
+  ThreadedLinear layer(torch::nn::LinearOptions(9216, 128));
+  const torch::Tensor x = torch::randn({64, 9216});
+  torch::NoGradGuard no_grad;
+  const torch::Tensor split = ThreadedLinearForward(x, layer->weight, layer->bias);
+  const torch::Tensor libtorch = torch::nn::functional::linear(x, layer->weight, layer->bias);
+  if (torch::equal(split, libtorch)) {
+    GTEST_SKIP() << "the split and LibTorch's product agree bit for bit here: which one ran cannot be seen";
+  }
+  EXPECT_EQ(ThreadedLinearPaysOff(), !at::globalContext().hasMKL());
+  EXPECT_TRUE(torch::equal(layer->forward(x), ThreadedLinearPaysOff() ? split : libtorch));
 }
 
 INSTANTIATE_TEST_SUITE_P(Threads, ThreadedLinearTest, ::testing::Values(1, 2, 3));
