@@ -9,13 +9,15 @@
 #                        1.3 GB on disk)
 #   ./setup.sh --cuda    also the CUDA libraries LibTorch 2.x's CUDA build
 #                        links (cuBLAS, cuDNN, NCCL, ...: 2.4 GB more to
-#                        download, 4.3 GB more on disk), for the CUDA build
+#                        download, 4 GB more on disk), for the CUDA build
 #
 # LibTorch 2.x lands in $LIBTORCH2_PREFIX (default /opt/libtorch-pip/torch-<version>)
-# and is used with  bazel build --config=libtorch2 ...  (see .bazelrc).
+# and is used with  bazel build --config=libtorch2 ...  (see .bazelrc; another
+# prefix: bazel build --repo_env=LIBTORCH_ROOT=<prefix>/torch ...).
 set -euo pipefail
 
-# The newest torch on PyPI on 2026-12-02 (pinned: its CUDA packages are pinned to it).
+# The newest torch on PyPI on 2026-12-02 (pinned: its CUDA packages are pinned to
+# it). Changing it: change .bazelrc's --config=libtorch2 path too.
 torch_version=2.15.0
 cuda_runtime_version=13.2.86   # torch 2.15.0's cuda-toolkit[cudart,cupti]==13.2.2
 with_cuda=0
@@ -29,7 +31,7 @@ LIBTORCH2_PREFIX=${LIBTORCH2_PREFIX:-/opt/libtorch-pip/torch-${torch_version}}
 
 packages=(
   bazel-bootstrap          # the build (Bazel 4.2.3; WORKSPACE works offline)
-  g++                      # the C++17 compiler
+  g++                      # the C++20 compiler
   libtorch-dev             # LibTorch 1.13 (CPU)
   libgloo-dev              # the headers of LibTorch's Gloo process group (several processes)
   libabsl-dev              # absl::Status, strings
@@ -43,6 +45,7 @@ packages=(
   libopenblas0-pthread     # a fast BLAS for LibTorch's Linear layers
   dataset-fashion-mnist    # the default dataset, in /usr/share/datasets/fashion-mnist
   python3                  # the tests check results.json and .npy files with it
+  python3-pip              # fetches LibTorch 2.x from PyPI (below; no Python of ours uses it)
   gnuplot-nox              # the report tool's plots (PNG, SVG)
 )
 
@@ -80,12 +83,16 @@ fi
 # wheel. Python is only the installer; nothing of ours imports torch. The wheel
 # is the CUDA build: its CPU library needs the CUDA runtime and CUPTI (loaded,
 # not used, on a machine without a GPU); the rest of CUDA only with --cuda.
-python3 -m pip --version >/dev/null 2>&1 || {
-  echo "setup.sh: python3 has no pip (needed to fetch LibTorch 2.x from PyPI): install python3-pip or use a Python with pip" >&2
+# Debian's own Python and pip (python3-pip above), whoever's python3 comes
+# first on PATH: --target needs no virtual environment and skips Debian's
+# "externally managed" guard, which protects /usr only.
+python=/usr/bin/python3
+"${sudo[@]}" "$python" -m pip --version >/dev/null 2>&1 || {
+  echo "setup.sh: $python has no pip (python3-pip), needed to fetch LibTorch 2.x from PyPI" >&2
   exit 1
 }
 pip_install() {
-  "${sudo[@]}" python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location --root-user-action=ignore \
+  "${sudo[@]}" "$python" -m pip install --quiet --disable-pip-version-check --no-warn-script-location --root-user-action=ignore \
     --target "$LIBTORCH2_PREFIX" "$@"
 }
 if [ ! -e "$LIBTORCH2_PREFIX/torch/lib/libtorch_cpu.so" ]; then

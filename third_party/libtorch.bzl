@@ -10,7 +10,9 @@ The CUDA libraries (libtorch_cuda, libc10_cuda) are linked when the
 distribution has them and the dynamic loader finds everything they need
 (cuBLAS, cuDNN, NCCL, ...: `./setup.sh --cuda` for PyPI's wheel); otherwise the
 build is CPU-only, as with the CPU part of PyPI's wheel that setup.sh installs
-by default.
+by default. The rule runs again when LIBTORCH_ROOT changes; after installing
+the CUDA libraries into the same place (`./setup.sh --cuda`), `bazel sync`
+runs it again.
 """
 
 def _cuda_libraries_load(ctx, libdir):

@@ -18,7 +18,7 @@ declare -A function=([idx_images]=IdxImages [idx_labels]=IdxLabels [cifar]=Cifar
                      [results]=ResultsJson)
 build=${FUZZ_BUILD:-/tmp/ens_fuzz_build}
 mkdir -p "$build"
-flags=(-std=c++17 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -I. -isystem /usr/include/torch/csrc/api/include)
+flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -I. -isystem /usr/include/torch/csrc/api/include)
 # The parsers and what they need, instrumented for coverage.
 sources=(tools/fuzz/fuzz_targets.cc datasets/idx_reader.cc datasets/cifar.cc datasets/mat_reader.cc
          datasets/image_files.cc datasets/image_stream.cc datasets/dataset.cc datasets/batches.cc
