@@ -175,7 +175,18 @@ struct Distributed::Impl {
 #endif
 
 Distributed::Distributed(DistributedEnv env, std::unique_ptr<Impl> impl) : env_(std::move(env)), impl_(std::move(impl)) {}
-Distributed::~Distributed() = default;
+Distributed::~Distributed() {
+#if !defined(ENS_WITHOUT_GLOO) && defined(ENS_WITH_NCCL)
+  // NCCL's communicators are shut down explicitly (its destructor alone
+  // warns and may wait on the watchdog).
+  if (impl_ && impl_->nccl) {
+    try {
+      impl_->nccl->shutdown();
+    } catch (const std::exception&) {
+    }
+  }
+#endif
+}
 
 std::string Distributed::Describe() const { return absl::StrCat("rank ", env_.rank, " of ", env_.world_size); }
 

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdlib.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -40,8 +41,13 @@ absl::Status LoadPlugin(const std::string& path) {
   void* handle = dlopen(resolved, RTLD_NOW | RTLD_GLOBAL);
   if (handle == nullptr) {
     const char* error = dlerror();
-    return absl::FailedPreconditionError(
-        absl::StrCat("plugin '", path, "' failed to load: ", error ? error : "unknown dlopen error"));
+    const std::string text = error ? error : "unknown dlopen error";
+    // `ENS_PLUGIN("...");` (plugin API 1's form) compiles with a warning but
+    // leaves the registration function undefined.
+    const std::string hint = absl::StrContains(text, "ens_plugin_register_components")
+                                 ? " (ENS_PLUGIN(\"...\") needs a body: ENS_PLUGIN(\"...\") { ENS_REGISTER(...); })"
+                                 : "";
+    return absl::FailedPreconditionError(absl::StrCat("plugin '", path, "' failed to load: ", text, hint));
   }
   if (RegistrationsSoFar() != registrations_before) {
     // Too late to undo: the driver stops before any work.

@@ -5,7 +5,8 @@
 // ScheduleRegistry() in schedulers/schedule.cc) and exported with -rdynamic,
 // so that plugins opened with dlopen register into the very same instance.
 //
-// Registration is one macro at file scope:
+// Registration is one macro, at file scope in the core (static
+// initialisation) and inside ENS_PLUGIN's body in a plugin:
 //
 //   ENS_REGISTER(ScheduleRegistry(), "cosine", "cosine annealing to 0",
 //                ParamSchema().OptionalDouble("lr0", "--lr", "initial rate"),
@@ -38,10 +39,12 @@
 
 namespace ens {
 
-// Entries added so far to every registry of the process (one counter, shared
-// with plugins through the driver's exported symbols): the plugin loader
-// checks that opening a library added none.
-inline int& RegistrationsSoFar() {
+// Entries added so far to every registry of the process: the plugin loader
+// checks that opening a library added none. One counter for the driver and
+// its plugins: the dynamic linker unifies this inline function's static
+// (default visibility even in a plugin built with -fvisibility=hidden or
+// -fvisibility-inlines-hidden).
+__attribute__((visibility("default"))) inline int& RegistrationsSoFar() {
   static int count = 0;
   return count;
 }
@@ -117,8 +120,9 @@ class Registry {
   std::map<std::string, Entry> entries_;  // sorted: --list and errors read well
 };
 
-// Adds an entry or ends the process: runs inside static initialisers (and
-// dlopen), where neither logging nor exceptions are safe.
+// Adds an entry or ends the process: runs inside static initialisers and a
+// plugin's registration function (during --plugins loading), where neither
+// logging nor exceptions are safe.
 template <typename Factory>
 bool RegisterOrDie(Registry<Factory>& registry, std::string name, std::string description,
                    ParamSchema schema, const char* file, int line,
@@ -139,7 +143,8 @@ bool RegisterOrDie(Registry<Factory>& registry, std::string name, std::string de
 #define ENS_REGISTRY_CONCAT_(a, b) ENS_REGISTRY_CONCAT_INNER_(a, b)
 
 // Registers `factory` under `name` in `registry` (an expression returning the
-// Registry&) at static-initialisation time.
+// Registry&): at static-initialisation time at file scope, when the enclosing
+// function first runs inside one (a plugin's ENS_PLUGIN body).
 #define ENS_REGISTER(registry, name, description, schema, factory)                      \
   static const bool ENS_REGISTRY_CONCAT_(ens_registered_, __COUNTER__)                 \
       __attribute__((unused)) = ::ens::RegisterOrDie((registry), (name), (description), \

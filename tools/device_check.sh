@@ -51,8 +51,8 @@ print("torch:", torch.__version__, "cuda:", torch.version.cuda, "cudnn:", torch.
 PY
 note "cmake: $(cmake --version | head -1); compiler: $(c++ --version | head -1); libc: $(ldd --version 2>&1 | head -1)"
 note "cpus: $(nproc); nvcc: $(nvcc --version 2>/dev/null | tail -1)"
-prefix=$("$python" -c 'import os, torch; print(os.path.dirname(torch.__file__))')  # holds lib/ and share/cmake
 torch_root=$("$python" -c 'import os, torch; print(os.path.dirname(torch.__file__))')
+prefix=$torch_root  # CMake's prefix: the folder with lib/ and share/cmake
 abi=$("$python" -c 'import torch; print(int(torch._C._GLIBCXX_USE_CXX11_ABI))')
 if [ "$abi" != 1 ]; then
   note "error: this LibTorch uses the pre-C++11 string ABI; the carried Debian libraries use the new one"
@@ -105,22 +105,22 @@ export ENS_EXIT_WITH_TEARDOWN=1
 note "cpu run, --threads=1: rc=$?"
 "$driver" --device=cuda "${tiny[@]}" --out_dir="$out/tiny_cuda" >"$out/tiny_cuda.log" 2>&1; note "cuda run: rc=$?"
 if timeout 120 cmake --build build -j "$jobs" --target driver_no_exports >"$out/build_no_exports.log" 2>&1; then
-  "$bin/driver/driver_no_exports" --device=cpu "${tiny[@]}" --out_dir="$out/tiny_noexp" >"$out/tiny_noexp.log" 2>&1
-  note "cpu run, driver without -rdynamic: rc=$?"
+  "$bin/driver/driver_no_exports" --device=cuda "${tiny[@]}" --out_dir="$out/tiny_noexp" >"$out/tiny_noexp.log" 2>&1
+  note "cuda run, driver without -rdynamic: rc=$?"
 fi
 if [ -z "${SKIP_ASAN:-}" ] && cmake -S . -B build_asan -G Ninja -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_STANDARD="$cxx_std" \
      -DENS_SANITIZE=address "${deps[@]}" >"$out/cmake_asan.log" 2>&1 \
    && timeout 200 cmake --build build_asan -j "$jobs" --target driver >"$out/build_asan.log" 2>&1; then
-  ASAN_OPTIONS=detect_leaks=0:protect_shadow_gap=0 build_asan/runfiles/ensembles/driver/driver --device=cpu "${tiny[@]}" \
+  ASAN_OPTIONS=detect_leaks=0:protect_shadow_gap=0 build_asan/runfiles/ensembles/driver/driver --device=cuda "${tiny[@]}" \
     --out_dir="$out/tiny_asan" >"$out/tiny_asan.log" 2>&1
-  note "cpu run under AddressSanitizer: rc=$?"
+  note "cuda run under AddressSanitizer: rc=$?"
   grep -E "ERROR: AddressSanitizer|^    #[0-9]+ " "$out/tiny_asan.log" | head -25 | tee -a "$summary"
 fi
 # Which library's finalisers were running when it died (glibc prints each
 # "calling fini" as it goes; the last ones before the signal are the suspects).
 # None before the signal: it died in the executable's own exit handlers.
-LD_DEBUG=files "$driver" --device=cpu "${tiny[@]}" --out_dir="$out/tiny_fini" >"$out/tiny_fini.log" 2>&1
-note "cpu run, LD_DEBUG=files: rc=$?; libraries finalised before the end: $(grep -c "calling fini" "$out/tiny_fini.log")"
+LD_DEBUG=files "$driver" --device=cuda "${tiny[@]}" --out_dir="$out/tiny_fini" >"$out/tiny_fini.log" 2>&1
+note "cuda run, LD_DEBUG=files: rc=$?; libraries finalised before the end: $(grep -c "calling fini" "$out/tiny_fini.log")"
 grep "calling fini" "$out/tiny_fini.log" | tail -4 | sed 's/^[[:space:]]*[0-9]*:[[:space:]]*//' | tee -a "$summary"
 # A jump to address 0 leaves no frames to unwind (2026-11-28), but after a
 # call through a null pointer the word at the stack pointer is the return
@@ -128,7 +128,7 @@ grep "calling fini" "$out/tiny_fini.log" | tail -4 | sed 's/^[[:space:]]*[0-9]*:
 debugger=$(command -v gdb || command -v cuda-gdb)
 if [ -n "$debugger" ]; then
   timeout 90 "$debugger" -batch -ex run -ex bt -ex 'info registers rip rsp' -ex 'x/8a $sp' -ex "info sharedlibrary" \
-    --args "$driver" --device=cpu "${tiny[@]}" --out_dir="$out/tiny_gdb" >"$out/gdb.log" 2>&1
+    --args "$driver" --device=cuda "${tiny[@]}" --out_dir="$out/tiny_gdb" >"$out/gdb.log" 2>&1
   grep -E "^#[0-9]+ |signal|^rip|^rsp|^0x[0-9a-f]+:" "$out/gdb.log" | head -24 | tee -a "$summary"
 fi
 

@@ -28,9 +28,11 @@ exits_cleanly with_plugin --device=cpu --plugins="$root/plugins/one_cycle_schedu
 "$driver" --eval_only --out_dir="$tmp/ensemble_cpu" >"$tmp/eval.out" 2>"$tmp/eval.err"
 rc=$?
 [ "$rc" = 0 ] || fail "--eval_only: exit code $rc: $(tail -2 "$tmp/eval.err")"
-if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then
-  exits_cleanly single_cuda --device=cuda --method=single "${tiny[@]}"
-else
+if ! ldd "$driver" | grep -q libtorch_cuda; then
+  echo "skipped: the CUDA run (this driver is built against a LibTorch without CUDA)"
+elif ! { command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; }; then
   echo "skipped: the CUDA run (no GPU on this machine: nvidia-smi finds none)"
+else
+  exits_cleanly single_cuda --device=cuda --method=single "${tiny[@]}"
 fi
 finish "clean exit"

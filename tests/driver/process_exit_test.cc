@@ -23,6 +23,9 @@ namespace {
 
 TEST(ProcessExitTest, WithoutCudaTheCodeComesBack) {
   if (std::getenv("ENS_TEST_CUDA_CHILD") != nullptr) GTEST_SKIP() << "the child of CudaProcessEndsInFinishProcess";
+  // In a test binary that holds other tests too (CMake's), one of them may
+  // have created a CUDA context already: FinishProcess would end the binary.
+  if (CreatedCudaContext()) GTEST_SKIP() << "this process created a CUDA context before this test";
   torch::Tensor on_cpu = torch::ones({4}) * 2;  // work, but no CUDA context
   EXPECT_EQ(on_cpu.sum().item<float>(), 8.0f);
   EXPECT_FALSE(CreatedCudaContext());
@@ -66,8 +69,12 @@ int RunChild(bool keep_teardown) {
 
 TEST(ProcessExitTest, CudaProcessEndsInFinishProcess) {
   if (std::getenv("ENS_TEST_CUDA_CHILD") != nullptr) GTEST_SKIP() << "the child";
-  if (std::system("nvidia-smi -L >/dev/null 2>&1") != 0) {
-    GTEST_SKIP() << "needs a GPU (nvidia-smi finds none on this machine)";
+  // is_available: a CUDA build of LibTorch and a GPU (it initialises the CUDA
+  // runtime here, but creates no context; the children are new processes).
+  if (!torch::cuda::is_available()) {
+    GTEST_SKIP() << "needs a GPU and a CUDA build of LibTorch (this process sees "
+                 << (torch::cuda::device_count() > 0 ? "a GPU but no CUDA context could be made" : "no CUDA device")
+                 << ")";
   }
   EXPECT_EQ(RunChild(/*keep_teardown=*/false), 7);
   EXPECT_EQ(RunChild(/*keep_teardown=*/true), 42);  // returned; then the normal exit

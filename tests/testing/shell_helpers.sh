@@ -29,22 +29,9 @@ expect_error() {
   grep -qF -- "$needle" "$tmp/err" || fail "$* stderr lacks '$needle': $(tail -1 "$tmp/err")"
 }
 
-# same_outputs A B: equal metrics and history (minus timings) and identical
-# predictions, bit for bit.
-same_outputs() {
-  python3 - "$1/results.json" "$2/results.json" <<'PY' || fail "$1 and $2 differ"
-import json, sys
-a, b = (json.load(open(p)) for p in sys.argv[1:3])
-strip = lambda h: [{k: v for k, v in e.items() if k not in ("seconds", "images_per_sec")} for e in h]
-if a["metrics"] != b["metrics"]:
-    sys.exit("metrics differ: %s vs %s" % (a["metrics"][-1], b["metrics"][-1]))
-if strip(a["history"]) != strip(b["history"]):
-    sys.exit("history differs: %d vs %d epochs" % (len(a["history"]), len(b["history"])))
-PY
-  for file in "$1"/predictions/*; do
-    cmp -s "$file" "$2/predictions/$(basename "$file")" || fail "$(basename "$file") differs ($1 vs $2)"
-  done
-}
+# same_outputs A B (tests/testing/same_outputs.sh, which tools/same_results.sh
+# uses too).
+source "$root/tests/testing/same_outputs.sh"
 
 finish() {
   if [ "$failures" -ne 0 ]; then echo "$1: $failures failure(s)"; exit 1; fi
