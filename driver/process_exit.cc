@@ -10,12 +10,16 @@
 namespace ens {
 
 bool CreatedCudaContext() {
-  if (!torch::cuda::is_available()) return false;  // also guards the hooks: they throw without ATen_cuda
-  const auto& hooks = at::detail::getCUDAHooks();
-  for (size_t i = 0; i < torch::cuda::device_count(); ++i) {
-    if (hooks.hasPrimaryContext(static_cast<c10::DeviceIndex>(i))) return true;
+  try {
+    if (!torch::cuda::is_available()) return false;  // also guards the hooks: they throw without ATen_cuda
+    const auto& hooks = at::detail::getCUDAHooks();
+    for (size_t i = 0; i < torch::cuda::device_count(); ++i) {
+      if (hooks.hasPrimaryContext(static_cast<c10::DeviceIndex>(i))) return true;
+    }
+    return false;
+  } catch (const std::exception&) {
+    return true;  // CUDA is there but in a state that throws: do not tear it down either
   }
-  return false;
 }
 
 int FinishProcess(int code) {

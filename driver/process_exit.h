@@ -13,7 +13,7 @@
 namespace ens {
 
 // Whether this process created a CUDA context on any device (false without a
-// CUDA build or a GPU; never creates one itself).
+// CUDA build or a GPU; never creates one itself; true if asking CUDA throws).
 bool CreatedCudaContext();
 
 // Flushes stdout and stderr and returns `code`; when the process created a

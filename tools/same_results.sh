@@ -48,10 +48,18 @@ job=(--model=mlp --dataset=fashion_mnist --dataset_args=train_limit=1000,val_siz
 methods=$("$head_driver" --list | awk '/^methods/ {on = 1; next} /^[a-z]/ && on && !/^  / {on = 0} on && /^  [a-z_]+ / {print $1}')
 [ -n "$methods" ] || { echo "no methods in --list"; exit 2; }
 differ=0
+# What a method needs beyond the common job to run at all.
+method_flags() {
+  case $1 in
+    fge) echo "--epochs=6" ;;                       # pre-training before its 2 cycles of 2 epochs
+    mc_dropout) echo "--model_args=dropout=0.2" ;;  # a network with dropout
+  esac
+}
 for method in $methods; do
+  read -r -a own <<<"$(method_flags "$method")"
   for side in base head; do
     driver=$base_driver; [ "$side" = head ] && driver=$head_driver
-    "$driver" --method="$method" "${job[@]}" --out_dir="$scratch/$side/$method" >"$scratch/$side.$method.log" 2>&1
+    "$driver" --method="$method" "${job[@]}" "${own[@]}" --out_dir="$scratch/$side/$method" >"$scratch/$side.$method.log" 2>&1
     echo $? >"$scratch/$side.$method.rc"
   done
   base_rc=$(cat "$scratch/base.$method.rc") head_rc=$(cat "$scratch/head.$method.rc")
