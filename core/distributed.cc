@@ -159,17 +159,29 @@ struct Distributed::Impl {
   // device count): NCCL refuses two ranks on one GPU.
   c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl;
 #endif
-  // Whether `tensors` go through NCCL: all on CUDA and NCCL set up.
-  bool UsesNccl(const std::vector<torch::Tensor>& tensors) const {
+  bool HasNccl() const {
 #ifdef ENS_WITH_NCCL
-    if (!nccl || tensors.empty()) return false;
-    for (const auto& t : tensors) {
-      if (!t.is_cuda()) return false;
-    }
-    return true;
+    return nccl != nullptr;
 #else
     return false;
 #endif
+  }
+  // Whether `tensors` go through NCCL: all on CUDA and NCCL set up.
+  bool UsesNccl(const std::vector<torch::Tensor>& tensors) const {
+    return HasNccl() && !tensors.empty() &&
+           std::all_of(tensors.begin(), tensors.end(), [](const torch::Tensor& t) { return t.is_cuda(); });
+  }
+  // Runs `call` on the NCCL group (`on_nccl`, only where UsesNccl) or Gloo's;
+  // the two share no base class in LibTorch 1.13.
+  template <typename Call>
+  void OnGroup(bool on_nccl, Call&& call) const {
+#ifdef ENS_WITH_NCCL
+    if (on_nccl) {
+      call(*nccl);
+      return;
+    }
+#endif
+    call(*group);
   }
 };
 #endif
@@ -270,13 +282,7 @@ absl::StatusOr<std::unique_ptr<Distributed>> Distributed::Connect(const Distribu
   return dist;
 }
 
-bool Distributed::UsesNccl() const {
-#ifdef ENS_WITH_NCCL
-  return impl_->nccl != nullptr;
-#else
-  return false;
-#endif
-}
+bool Distributed::UsesNccl() const { return impl_->HasNccl(); }
 
 absl::Status Distributed::AllReduceSum(std::vector<torch::Tensor>& tensors) const {
   return Guarded("", "all-reduce", [&] {
@@ -284,12 +290,10 @@ absl::Status Distributed::AllReduceSum(std::vector<torch::Tensor>& tensors) cons
     // across its entries too (Gloo), or refused (NCCL takes one tensor).
     for (torch::Tensor& tensor : tensors) {
       std::vector<torch::Tensor> one = {tensor};
-#ifdef ENS_WITH_NCCL
-      if (impl_->UsesNccl(one) && tensor.is_contiguous()) {
-        impl_->nccl->allreduce(one)->wait();  // in place, on the GPUs
+      if (impl_->UsesNccl(one) && tensor.is_contiguous()) {  // in place, on the GPUs
+        impl_->OnGroup(true, [&](auto& group) { group.allreduce(one)->wait(); });
         continue;
       }
-#endif
       Staged staged(one);
       impl_->group->allreduce(staged.staged)->wait();
       staged.CopyBack();
@@ -313,15 +317,7 @@ absl::Status Distributed::Broadcast(std::vector<torch::Tensor>& tensors, int roo
       std::vector<torch::Tensor> flat = {torch::cat(parts).contiguous()};
       c10d::BroadcastOptions options;
       options.rootRank = root;
-#ifdef ENS_WITH_NCCL
-      if (nccl) {
-        impl_->nccl->broadcast(flat, options)->wait();
-      } else {
-        impl_->group->broadcast(flat, options)->wait();
-      }
-#else
-      impl_->group->broadcast(flat, options)->wait();
-#endif
+      impl_->OnGroup(nccl, [&](auto& group) { group.broadcast(flat, options)->wait(); });
       int64_t offset = 0;
       for (size_t i : indices) {
         torch::Tensor& t = tensors[i];

@@ -6,14 +6,13 @@
 // so that plugins opened with dlopen register into the very same instance.
 //
 // Registration is one macro, at file scope in the core (static
-// initialisation) and inside ENS_PLUGIN's body in a plugin:
+// initialisation) and inside ENS_PLUGIN's body in a plugin (which the loader
+// calls after its version check: core/plugin_loader.h):
 //
 //   ENS_REGISTER(ScheduleRegistry(), "cosine", "cosine annealing to 0",
 //                ParamSchema().OptionalDouble("lr0", "--lr", "initial rate"),
 //                [](const Params& p, const ScheduleContext& c) { ... });
 //
-// In a plugin the same macro goes inside ENS_PLUGIN's registration function
-// (core/plugin_loader.h), which the loader calls after its version check.
 // A duplicate name is fatal at start-up (or at plugin load) and names both
 // registration sites; an unknown name is an error that lists every registered
 // name and the closest one. Libraries that hold registrations must be linked

@@ -7,7 +7,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,8 +28,8 @@
 #include "gtest/gtest.h"
 #include "models/model.h"
 #include "schedulers/schedule.h"
+#include "tests/testing/spawn_self.h"
 
-extern char** environ;
 
 namespace ens {
 namespace {
@@ -146,15 +145,24 @@ std::vector<torch::Tensor> TrainOneEpoch(const Distributed* dist, const std::str
 
 // Started by the tests below as one rank (ENS_TEST_WORKER_OUT says where the
 // result goes); skipped in a normal run.
+// A worker's rank, from the launcher's variables, connected to the others;
+// null (the failure recorded) if either step fails.
+std::unique_ptr<Distributed> ConnectWorker() {
+  auto env = ReadDistributedEnv();
+  EXPECT_TRUE(env.ok()) << env.status();
+  if (!env.ok()) return nullptr;
+  auto dist = Distributed::Connect(*env, std::chrono::seconds(60));
+  EXPECT_TRUE(dist.ok()) << dist.status();
+  return dist.ok() ? std::move(*dist) : nullptr;
+}
+
 TEST(DataParallelWorker, TrainsItsShare) {
   const char* out = std::getenv("ENS_TEST_WORKER_OUT");
   if (out == nullptr) GTEST_SKIP() << "a worker of DataParallel.*";
-  auto env = ReadDistributedEnv();
-  ASSERT_TRUE(env.ok()) << env.status();
-  auto dist = Distributed::Connect(*env, std::chrono::seconds(60));
-  ASSERT_TRUE(dist.ok()) << dist.status();
+  const std::unique_ptr<Distributed> dist = ConnectWorker();
+  ASSERT_NE(dist, nullptr);
   const char* model = std::getenv("ENS_TEST_WORKER_MODEL");
-  torch::save(model ? TrainOneEpoch(dist->get(), model, "") : TrainOneEpoch(dist->get()), out);
+  torch::save(model ? TrainOneEpoch(dist.get(), model, "") : TrainOneEpoch(dist.get()), out);
 }
 
 // A port the kernel has just handed out (free now; the store takes it next).
@@ -175,18 +183,17 @@ int FreePort() {
 TEST(CudaCollectivesWorker, SumsAndBroadcastsOnItsGpu) {
   const char* out = std::getenv("ENS_TEST_WORKER_OUT");
   if (out == nullptr) GTEST_SKIP() << "a worker of DataParallel.CollectivesOnCuda";
-  auto env = ReadDistributedEnv();
-  ASSERT_TRUE(env.ok()) << env.status();
-  auto dist = Distributed::Connect(*env, std::chrono::seconds(60));
-  ASSERT_TRUE(dist.ok()) << dist.status();
-  const torch::Device gpu(torch::kCUDA, static_cast<c10::DeviceIndex>(env->local_rank));
-  std::vector<torch::Tensor> sums = {torch::full({5}, env->rank + 1.0, torch::TensorOptions(gpu))};
-  ASSERT_TRUE((*dist)->AllReduceSum(sums).ok());
-  std::vector<torch::Tensor> shared = {torch::full({3}, env->rank + 10.0, torch::TensorOptions(gpu)),
-                                       torch::full({2}, env->rank + 20, torch::TensorOptions(gpu).dtype(torch::kLong))};
-  ASSERT_TRUE((*dist)->Broadcast(shared, 1).ok());
+  const std::unique_ptr<Distributed> dist = ConnectWorker();
+  ASSERT_NE(dist, nullptr);
+  const int rank = dist->rank();
+  const torch::Device gpu(torch::kCUDA, static_cast<c10::DeviceIndex>(dist->local_rank()));
+  std::vector<torch::Tensor> sums = {torch::full({5}, rank + 1.0, torch::TensorOptions(gpu))};
+  ASSERT_TRUE(dist->AllReduceSum(sums).ok());
+  std::vector<torch::Tensor> shared = {torch::full({3}, rank + 10.0, torch::TensorOptions(gpu)),
+                                       torch::full({2}, rank + 20, torch::TensorOptions(gpu).dtype(torch::kLong))};
+  ASSERT_TRUE(dist->Broadcast(shared, 1).ok());
   torch::save(std::vector<torch::Tensor>{sums[0].cpu(), shared[0].cpu(), shared[1].cpu(),
-                                         torch::tensor({(*dist)->UsesNccl() ? 1 : 0})},
+                                         torch::tensor({dist->UsesNccl() ? 1 : 0})},
               out);
 }
 
@@ -200,24 +207,8 @@ void RunWorkers(int world, const std::string& prefix, const std::string& model =
                                      "MASTER_ADDR=127.0.0.1", absl::StrCat("MASTER_PORT=", port),
                                      absl::StrCat("ENS_TEST_WORKER_OUT=", prefix, r, ".pt")};
     if (!model.empty()) vars.push_back(absl::StrCat("ENS_TEST_WORKER_MODEL=", model));
-    // The test runner's variables stay with this process: a worker must not
-    // shard itself out or write this test's report.
-    for (char** e = environ; *e != nullptr; ++e) {
-      const std::string var = *e;
-      if (var.rfind("GTEST_", 0) == 0 || var.rfind("XML_OUTPUT_FILE=", 0) == 0 ||
-          var.rfind("TEST_PREMATURE_EXIT_FILE=", 0) == 0 || var.rfind("TEST_SHARD_", 0) == 0 ||
-          var.rfind("TEST_TOTAL_SHARDS=", 0) == 0) {
-        continue;
-      }
-      vars.push_back(var);
-    }
-    std::vector<char*> envp;
-    for (auto& v : vars) envp.push_back(v.data());
-    envp.push_back(nullptr);
-    std::string self = "/proc/self/exe", filter = "--gtest_filter=" + worker;
-    char* argv[] = {self.data(), filter.data(), nullptr};
-    pid_t pid = 0;
-    ASSERT_EQ(posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, argv, envp.data()), 0);
+    const pid_t pid = SpawnSelf(worker, vars);
+    ASSERT_GT(pid, 0) << "could not start worker " << r;
     pids.push_back(pid);
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);

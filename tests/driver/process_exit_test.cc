@@ -5,7 +5,6 @@
 // only there) and need a GPU.
 #include "driver/process_exit.h"
 
-#include <spawn.h>
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -16,7 +15,8 @@
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
-extern char** environ;
+#include "tests/testing/spawn_self.h"
+
 
 namespace ens {
 namespace {
@@ -44,24 +44,12 @@ TEST(ProcessExitChild, CreatesAContextAndFinishes) {
   std::_Exit(code == 7 ? 42 : 1);
 }
 
+// The child's exit code (128 + signal if a signal ended it), -1 if it could
+// not start.
 int RunChild(bool keep_teardown) {
-  std::vector<std::string> vars = {"ENS_TEST_CUDA_CHILD=1"};
-  if (keep_teardown) vars.push_back("ENS_EXIT_WITH_TEARDOWN=1");
-  for (char** e = environ; *e != nullptr; ++e) {
-    const std::string var = *e;
-    if (var.rfind("GTEST_", 0) == 0 || var.rfind("XML_OUTPUT_FILE=", 0) == 0 ||
-        var.rfind("TEST_PREMATURE_EXIT_FILE=", 0) == 0 || var.rfind("ENS_EXIT_WITH_TEARDOWN=", 0) == 0) {
-      continue;
-    }
-    vars.push_back(var);
-  }
-  std::vector<char*> envp;
-  for (auto& v : vars) envp.push_back(v.data());
-  envp.push_back(nullptr);
-  std::string self = "/proc/self/exe", filter = "--gtest_filter=ProcessExitChild.*";
-  char* argv[] = {self.data(), filter.data(), nullptr};
-  pid_t pid = 0;
-  if (posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, argv, envp.data()) != 0) return -1;
+  const pid_t pid = SpawnSelf("ProcessExitChild.*", {"ENS_TEST_CUDA_CHILD=1", std::string("ENS_EXIT_WITH_TEARDOWN=") +
+                                                                              (keep_teardown ? "1" : "0")});
+  if (pid < 0) return -1;
   int status = 0;
   waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
