@@ -2,7 +2,7 @@
 // shapes (no files needed):
 //   BM_TrainEpoch/<model>: Trainer iterations at batch 128 (images/s)
 //   BM_EvaluateMembers:    members x test images through the Evaluator
-//                          (PrepareMember + forward + combination + metrics)
+//                          (MemberLogProbs + combination + metrics)
 //   BM_PlainForward:       the same forward passes without the Evaluator,
 //                          the floor that BM_EvaluateMembers is judged by
 //   BM_BatchAssembly:      index, normalise, pad-crop-flip a CIFAR batch
@@ -98,10 +98,12 @@ void BM_EvaluateMembers(benchmark::State& state) {
   const StoredEnsemble ensemble(std::move(states));
   auto net = Model("lenet", data);
   const BatchMaker batches(data, torch::kCPU);
+  MemberContext context(data.test, batches, 1000,
+                        [net](const std::string&) -> absl::StatusOr<std::shared_ptr<Network>> { return net; });
   EvalOptions options;
   for (int64_t k = 1; k <= members; ++k) options.sizes.push_back(k);
   for (auto _ : state) {
-    auto rows = EvaluateEnsemble(ensemble, *net, data.test, batches, options);
+    auto rows = EvaluateEnsemble(ensemble, context, options);
     if (!rows.ok()) state.SkipWithError("evaluation failed");
     benchmark::DoNotOptimize(rows);
   }

@@ -10,7 +10,6 @@
 #include "core/atomic_file.h"
 #include "core/ensemble_io.h"
 #include "core/status_macros.h"
-#include "models/dropout.h"
 
 namespace ens {
 
@@ -106,6 +105,13 @@ absl::Status LoadState(torch::nn::Module& net, const StateDict& state) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<torch::Tensor> NetworkEnsemble::MemberLogProbs(int64_t i, MemberContext& context) const {
+  ENS_ASSIGN_OR_RETURN(Network* const net, context.NetworkOf(layout_.layer_kind));
+  ENS_RETURN_IF_ERROR(PrepareMember(i, *net));
+  if (layout_.recompute_batchnorm) ENS_RETURN_IF_ERROR(context.RecomputeBatchNorm(*net));
+  return context.Predict(*net);
+}
+
 absl::Status StoredEnsemble::PrepareMember(int64_t i, Network& net) const {
   ENS_RETURN_IF_ERROR(LoadState(net, members_.at(i)));
   net.eval();
@@ -141,14 +147,6 @@ absl::Status StochasticPassEnsemble::Save(const std::string& dir) const {
   manifest["seed"] = seed_;
   ENS_RETURN_IF_ERROR(SaveState(weights_, absl::StrCat(dir, "/", MemberFile(0))));
   return WriteManifest(dir, manifest);
-}
-
-StochasticPassEnsemble::Kind DropoutPasses() {
-  return {"mc_dropout", "standard", [](Network& net) {
-            for (const auto& module : net.modules(/*include_self=*/false)) {
-              if (auto* dropout = dynamic_cast<DropoutImpl*>(module.get())) dropout->train(true);
-            }
-          }};
 }
 
 absl::StatusOr<std::unique_ptr<Ensemble>> LoadStochasticPasses(const StochasticPassEnsemble::Kind& kind,
@@ -207,12 +205,6 @@ ENS_REGISTER(EnsembleKindRegistry(), "stored", "members as stored weights", Para
                  }
                }
                return std::unique_ptr<Ensemble>(new StoredEnsemble(std::move(members), std::move(weights)));
-             });
-
-ENS_REGISTER(EnsembleKindRegistry(), "mc_dropout", "one set of weights, dropout active at test time",
-             ParamSchema(),
-             [](const std::string& dir, const nlohmann::json& manifest) -> absl::StatusOr<std::unique_ptr<Ensemble>> {
-               return LoadStochasticPasses(DropoutPasses(), dir, manifest);
              });
 
 }  // namespace

@@ -17,25 +17,6 @@
 
 namespace ens {
 
-torch::Tensor PredictLogProbs(Network& net, const Split& split, const BatchMaker& batches, int64_t batch_size) {
-  torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> parts;
-  const int64_t n = split.size();
-  for (int64_t begin = 0; begin < n; begin += batch_size) {
-    const int64_t end = std::min(begin + batch_size, n);
-    const torch::Tensor logits = net.forward(batches.Normalize(split.images.slice(0, begin, end)));
-    parts.push_back(torch::log_softmax(logits.to(torch::kFloat), 1).cpu());
-  }
-  return torch::cat(parts, 0);
-}
-
-absl::StatusOr<torch::Tensor> MemberLogProbs(const Ensemble& ensemble, int64_t i, Network& net, const Split& split,
-                                             const BatchMaker& batches, const EvalOptions& options) {
-  ENS_RETURN_IF_ERROR(ensemble.PrepareMember(i, net));
-  if (ensemble.NeedsBatchNormUpdate()) ENS_RETURN_IF_ERROR(options.recompute_batchnorm(net));
-  return PredictLogProbs(net, split, batches, options.batch_size);
-}
-
 SizeMetrics ComputeMetrics(const torch::Tensor& log_probs, const torch::Tensor& labels, int64_t size,
                            const EvalOptions& options) {
   SizeMetrics m;
@@ -74,29 +55,19 @@ namespace {
 using MemberPredictions = std::function<absl::StatusOr<torch::Tensor>(int64_t member)>;
 
 // The metrics at each requested size of the ensemble whose members come in
-// `order` (the first k of it make size k); `weights`: see LogitWeights.
+// `order` (the first k of it make size k).
 absl::StatusOr<std::vector<SizeMetrics>> CurveInOrder(const MemberPredictions& member,
                                                       const std::vector<int64_t>& order,
-                                                      const std::vector<double>& weights, const torch::Tensor& labels,
+                                                      const Combination& combination, const torch::Tensor& labels,
                                                       const EvalOptions& options, ProgressReporter* progress) {
   std::vector<SizeMetrics> rows;
-  torch::Tensor running;  // log sum_i p_i, or sum_i w_i log p_i; float64
+  torch::Tensor running;  // the combination's accumulator, float64
   size_t next = 0;
   for (int64_t i = 0; i < options.sizes.back(); ++i) {
     ENS_ASSIGN_OR_RETURN(const torch::Tensor log_probs, member(order[i]));
-    const torch::Tensor member64 = log_probs.to(torch::kDouble);
-    if (weights.empty()) {
-      running = running.defined() ? torch::logaddexp(running, member64) : member64;
-    } else {
-      // -inf * 0 would be NaN; a log-probability below -1e4 is 0 in float64 anyway.
-      const torch::Tensor term = member64.clamp_min(-1e4) * weights[order[i]];
-      running = running.defined() ? running + term : term;
-    }
+    running = combination.Add(running, log_probs, order[i]);
     if (i + 1 == options.sizes[next]) {
-      const torch::Tensor ensemble_log_probs = weights.empty()
-                                                   ? running - std::log(static_cast<double>(i + 1))
-                                                   : torch::log_softmax(running, 1);
-      rows.push_back(ComputeMetrics(ensemble_log_probs, labels, i + 1, options));
+      rows.push_back(ComputeMetrics(combination.LogProbs(running, i + 1), labels, i + 1, options));
       ++next;
       if (progress) {
         progress->Message(absl::StrFormat("evaluated size %d: error %.2f%%, NLL %.4f", i + 1, rows.back().error,
@@ -137,9 +108,8 @@ SizeMetrics MeanOverOrders(const std::vector<SizeMetrics>& rows, const EvalOptio
 
 }  // namespace
 
-absl::StatusOr<std::vector<SizeMetrics>> EvaluateEnsemble(const Ensemble& ensemble, Network& net, const Split& test,
-                                                          const BatchMaker& batches, const EvalOptions& options,
-                                                          ProgressReporter* progress) {
+absl::StatusOr<std::vector<SizeMetrics>> EvaluateEnsemble(const Ensemble& ensemble, MemberContext& context,
+                                                          const EvalOptions& options, ProgressReporter* progress) {
   for (size_t i = 0; i < options.sizes.size(); ++i) {
     const int64_t k = options.sizes[i];
     if (k < 1 || k > ensemble.size() || (i > 0 && k <= options.sizes[i - 1])) {
@@ -150,21 +120,14 @@ absl::StatusOr<std::vector<SizeMetrics>> EvaluateEnsemble(const Ensemble& ensemb
   if (options.orders < 1) {
     return absl::InvalidArgumentError(absl::StrCat("--eval_orders=", options.orders, " must be >= 1"));
   }
-  const std::vector<double> weights = ensemble.LogitWeights();
-  if (!weights.empty() && static_cast<int64_t>(weights.size()) != ensemble.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("the ensemble has ", ensemble.size(), " members but ",
-                                                   weights.size(), " logit weights"));
-  }
-  if (!weights.empty() && options.orders > 1) {
+  const Combination combination = ensemble.combination();
+  ENS_RETURN_IF_ERROR(combination.CheckFits(ensemble.size()));
+  if (combination.has_fixed_order() && options.orders > 1) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--eval_orders=", options.orders, ": this ensemble adds its members' weighted logits in the order they "
-        "were fitted (boosting), so it has one order"));
+        "were fitted, so it has one order"));
   }
-  if (ensemble.NeedsBatchNormUpdate() && !options.recompute_batchnorm) {
-    return absl::FailedPreconditionError("this ensemble's members need BatchNorm statistics recomputed, "
-                                         "but the evaluator was given no training data to do it");
-  }
-  const torch::Tensor labels = test.labels.cpu();
+  const torch::Tensor labels = context.split().labels.cpu();
   if (!options.predictions_dir.empty()) {
     ENS_RETURN_IF_ERROR(WriteNpy(absl::StrCat(options.predictions_dir, "/labels.npy"), labels));
   }
@@ -177,7 +140,7 @@ absl::StatusOr<std::vector<SizeMetrics>> EvaluateEnsemble(const Ensemble& ensemb
       ENS_ASSIGN_OR_RETURN(log_probs, options.member_log_probs(i));
     }
     if (!log_probs.defined()) {
-      ENS_ASSIGN_OR_RETURN(log_probs, MemberLogProbs(ensemble, i, net, test, batches, options));
+      ENS_ASSIGN_OR_RETURN(log_probs, ensemble.MemberLogProbs(i, context));
     }
     if (!options.predictions_dir.empty()) {
       ENS_RETURN_IF_ERROR(WriteNpy(absl::StrFormat("%s/member_%03d.npy", options.predictions_dir, i), log_probs));
@@ -186,7 +149,7 @@ absl::StatusOr<std::vector<SizeMetrics>> EvaluateEnsemble(const Ensemble& ensemb
   };
   const int64_t predicted = MembersToPredict(options, ensemble.size());
   if (options.orders == 1) {  // streamed: one member's predictions at a time
-    return CurveInOrder(predict, MemberOrder(predicted, 0, options.seed), weights, labels, options, progress);
+    return CurveInOrder(predict, MemberOrder(predicted, 0, options.seed), combination, labels, options, progress);
   }
   std::vector<torch::Tensor> all;
   for (int64_t i = 0; i < predicted; ++i) {
@@ -197,7 +160,7 @@ absl::StatusOr<std::vector<SizeMetrics>> EvaluateEnsemble(const Ensemble& ensemb
   std::vector<std::vector<SizeMetrics>> by_size(options.sizes.size());
   for (int64_t order = 0; order < options.orders; ++order) {
     ENS_ASSIGN_OR_RETURN(const std::vector<SizeMetrics> curve,
-                         CurveInOrder(stored, MemberOrder(predicted, order, options.seed), weights, labels, options,
+                         CurveInOrder(stored, MemberOrder(predicted, order, options.seed), combination, labels, options,
                                       /*progress=*/nullptr));
     for (size_t s = 0; s < curve.size(); ++s) by_size[s].push_back(curve[s]);
   }

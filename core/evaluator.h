@@ -1,12 +1,13 @@
-// The one evaluator: streams members one at a time, keeps the running
-// log-sum-exp of their probabilities (or, for ensembles combined by weighted
-// logits, the running weighted sum), and records every metric at each
-// requested ensemble size — a 100-sample curve costs one pass per member and
-// holds one [N, C] accumulator, never 100 copies.
+// The one evaluator: asks the ensemble for its members' predictions one at a
+// time, combines them as the ensemble says (Combination: one running [N, C]
+// accumulator) and records every metric at each requested ensemble size — a
+// 100-sample curve costs one pass per member and holds one accumulator,
+// never 100 copies.
 //
+//   MemberContext context(data.test, batches, 1000, NetworksOf(make_model, device), recompute_batchnorm);
 //   EvalOptions options;
 //   options.sizes = {1, 2, 5};
-//   ENS_ASSIGN_OR_RETURN(auto rows, EvaluateEnsemble(ensemble, *net, data.test, batches, options));
+//   ENS_ASSIGN_OR_RETURN(auto rows, EvaluateEnsemble(ensemble, context, options));
 #ifndef ENSEMBLES_CORE_EVALUATOR_H_
 #define ENSEMBLES_CORE_EVALUATOR_H_
 
@@ -21,16 +22,13 @@
 
 #include "absl/status/statusor.h"
 #include "core/ensemble.h"
+#include "core/member_context.h"
 #include "core/progress.h"
-#include "datasets/batches.h"
-#include "datasets/dataset.h"
-#include "models/model.h"
 
 namespace ens {
 
 struct EvalOptions {
   std::vector<int64_t> sizes;   // ensemble sizes to report, ascending, each <= size()
-  int64_t batch_size = 1000;
   int64_t cnll_splits = 5;      // random half/half splits for the calibrated NLL
   uint64_t seed = 0;            // of those splits and of the member orders
   // Orders of the members each size's metrics are averaged over (Pitfalls:
@@ -38,14 +36,12 @@ struct EvalOptions {
   // members' own, the others random permutations of all members (so every
   // member is predicted, and all predictions are held at once). 1: the
   // members' own order, streamed. Only for members that are exchangeable
-  // (independently trained or i.i.d. draws), never for weighted logits.
+  // (independently trained or i.i.d. draws), never for a combination with a
+  // fixed order (weighted logits).
   int64_t orders = 1;
   std::string predictions_dir;  // if set: member_XXX.npy and labels.npy written here
   // Deep-ensemble reference (size, calibrated NLL) for DEE; empty: no DEE.
   std::vector<std::pair<double, double>> dee_reference;
-  // Recomputes BatchNorm statistics from the training data; called after
-  // PrepareMember for ensembles that need it (sampled weights). Required then.
-  std::function<absl::Status(Network&)> recompute_batchnorm;
   // Member i's log-probabilities when another process computes them (the
   // driver's ranks); an undefined tensor: computed here. Empty: all here.
   std::function<absl::StatusOr<torch::Tensor>(int64_t member)> member_log_probs;
@@ -70,20 +66,13 @@ int64_t MembersToPredict(const EvalOptions& options, int64_t ensemble_size);
 // permutation drawn from (seed, order), the same on every platform.
 std::vector<int64_t> MemberOrder(int64_t members, int64_t order, uint64_t seed);
 
-// Log-probabilities [N, C] (float, CPU) of `net` as it is set up now.
-torch::Tensor PredictLogProbs(Network& net, const Split& split, const BatchMaker& batches, int64_t batch_size);
-
-// Member `i` of `ensemble` loaded into `net` (BatchNorm recomputed where the
-// ensemble needs it) and its log-probabilities on `split`.
-absl::StatusOr<torch::Tensor> MemberLogProbs(const Ensemble& ensemble, int64_t i, Network& net, const Split& split,
-                                             const BatchMaker& batches, const EvalOptions& options);
-
 // All metrics of one set of ensemble log-probabilities.
 SizeMetrics ComputeMetrics(const torch::Tensor& log_probs, const torch::Tensor& labels, int64_t size,
                            const EvalOptions& options);
 
-absl::StatusOr<std::vector<SizeMetrics>> EvaluateEnsemble(const Ensemble& ensemble, Network& net, const Split& test,
-                                                          const BatchMaker& batches, const EvalOptions& options,
+// The metrics of `ensemble` at each of options.sizes on context.split().
+absl::StatusOr<std::vector<SizeMetrics>> EvaluateEnsemble(const Ensemble& ensemble, MemberContext& context,
+                                                          const EvalOptions& options,
                                                           ProgressReporter* progress = nullptr);
 
 }  // namespace ens

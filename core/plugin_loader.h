@@ -18,16 +18,18 @@
 #define ENSEMBLES_CORE_PLUGIN_LOADER_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace ens {
 
 // Bumped whenever the registry or component interfaces change incompatibly.
 // 2: registration moved from load time into PluginInfo::register_components.
-inline constexpr int kPluginApiVersion = 2;
+// 3: an Ensemble predicts its members (MemberLogProbs with a MemberContext)
+//    and says how they combine; method plugins (//ensembles:method_api).
+inline constexpr int kPluginApiVersion = 3;
 
 // Every version keeps api_version first: the loader reads it before trusting
 // anything else in the struct.

@@ -1,11 +1,14 @@
 // The one training loop. Methods compose Trainer runs and hook in through
-// callbacks; they never copy the loop.
+// callbacks (after each iteration and epoch), the loss, and a batch hook
+// (the shape of each batch); they never copy the loop.
 //
 //   Trainer trainer(net, data, options);
 //   ENS_RETURN_IF_ERROR(trainer.Run(*schedule, epochs, {&snapshot_callback}, "train"));
 //
 // Each call to Run is a phase: the schedule sees iterations 1..T of that
 // phase; the optimizer (and its momentum buffers) carries over between calls.
+// A run is: resume (from its checkpoint, if any), then epochs, each a
+// sequence of steps and an epoch end (history, callbacks, checkpoint).
 #ifndef ENSEMBLES_CORE_TRAINER_H_
 #define ENSEMBLES_CORE_TRAINER_H_
 
@@ -22,6 +25,7 @@
 #include "absl/status/status.h"
 #include "core/checkpoint.h"
 #include "core/distributed.h"
+#include "core/gradient_exchange.h"
 #include "core/progress.h"
 #include "datasets/batches.h"
 #include "datasets/dataset.h"
@@ -41,6 +45,27 @@ struct IterationInfo {
   int64_t total = 0;      // iterations in the phase
   int64_t epoch = 0;      // 1-based within the phase
   double lr = 0;
+};
+
+// One training batch as the step sees it.
+struct TrainingBatch {
+  torch::Tensor inputs;   // normalised and augmented, on the device
+  torch::Tensor targets;  // class indices
+  torch::Tensor index;    // the examples' rows in the training split
+};
+
+// A method's say over each training batch: reshape it before the forward
+// pass (tile the inputs M times and repeat the targets, stack M inputs on
+// the channels, ...) and count its correct predictions. The loss
+// (TrainerOptions::loss) sees the reshaped batch.
+class BatchHook {
+ public:
+  virtual ~BatchHook() = default;
+  virtual void Reshape(TrainingBatch& batch, int64_t iteration) const {}
+  // Correctly classified examples among those the batch came in with (the
+  // epoch's accuracy is their sum over the examples seen); the default: rows
+  // whose largest logit is their target.
+  virtual torch::Tensor Correct(const torch::Tensor& logits, const TrainingBatch& batch) const;
 };
 
 class TrainerCallback {
@@ -72,6 +97,8 @@ struct TrainerOptions {
   std::function<torch::Tensor(const torch::Tensor& logits, const torch::Tensor& targets, const torch::Tensor& index,
                               int64_t iteration)>
       loss;
+  // Reshapes batches and counts their correct predictions; null: as they come.
+  std::shared_ptr<const BatchHook> batch_hook;
   // Saves every epoch and resumes runs that have a checkpoint (see
   // core/checkpoint.h); null: no checkpoints.
   Checkpointer* checkpointer = nullptr;
@@ -94,9 +121,12 @@ struct TrainerOptions {
   const Distributed* data_parallel = nullptr;
 };
 
+class TrainingBatches;
+
 class Trainer {
  public:
   Trainer(std::shared_ptr<Network> net, const Dataset& data, TrainerOptions options);
+  ~Trainer();
 
   // Trains for `epochs` epochs, the learning rate set from `schedule` before
   // every iteration. A non-finite loss stops with an error naming the member,
@@ -110,25 +140,51 @@ class Trainer {
   const BatchMaker& batches() const { return batches_; }
 
  private:
+  // What one step adds to its epoch: the batch's mean loss (over every
+  // rank's rows) and correct predictions.
+  struct StepResult {
+    double loss = 0;
+    torch::Tensor correct;
+  };
+
+  // Continues run `run` from its checkpoint, if it has one (network,
+  // optimizer, generators, callbacks' states, history); the progress so far.
+  absl::StatusOr<RunCheckpoint> Resume(int64_t run, int64_t epochs, const std::vector<TrainerCallback*>& callbacks,
+                                       const std::string& phase);
   // Puts a run back where its checkpoint left it (besides the network and
   // optimizer, which the checkpointer restores).
   absl::Status Restore(const RunCheckpoint& saved, int64_t epochs, const std::vector<TrainerCallback*>& callbacks,
                        const std::string& phase, const std::string& file);
+  // One epoch of the phase; `iteration` counts on.
+  absl::StatusOr<EpochRecord> Epoch(const Schedule& schedule, int64_t epoch, int64_t total, int64_t& iteration,
+                                    const std::vector<TrainerCallback*>& callbacks, const std::string& phase);
+  // One SGD step on the examples `rows` (split indices; member-major when
+  // members train together) at learning rate `lr`.
+  absl::StatusOr<StepResult> Step(const torch::Tensor& rows, int64_t iteration, double lr);
+  // The epoch's record into the history, progress, callbacks, checkpoint.
+  absl::Status EndEpoch(const EpochRecord& record, int64_t epoch, int64_t run, RunCheckpoint& progress_so_far,
+                        const std::vector<TrainerCallback*>& callbacks);
 
   std::shared_ptr<Network> net_;
   const Dataset& data_;
   TrainerOptions options_;
   BatchMaker batches_;
-  torch::Tensor images_, labels_;  // the training split, on the device
+  std::unique_ptr<TrainingBatches> source_;  // the training split's images
+  torch::Tensor labels_;                     // the training split's, on the device
   int64_t iterations_per_epoch_;
   int64_t epochs_done_ = 0;
   std::vector<std::mt19937_64> order_rngs_;  // one per member trained together
   std::unique_ptr<torch::optim::SGD> optimizer_;
+  GradientExchange exchange_;  // data-parallel runs' communication
 };
 
-// Whether `status` is the Trainer's "training diverged" error (a non-finite
-// loss), which methods of independent members may skip.
+// Whether `status` is a "training diverged" error (a non-finite loss: the
+// Trainer's, or a method's about all its members), which methods of
+// independent members may skip. The mark is a payload, not the message.
 bool IsDivergence(const absl::Status& status);
+
+// An Internal error with `message`, marked as a divergence.
+absl::Status DivergenceError(const std::string& message);
 
 // Iterations in one epoch of `examples` at `batch_size` (a last batch of one
 // example is dropped: BatchNorm cannot train on it).

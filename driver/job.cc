@@ -13,10 +13,12 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "core/atomic_file.h"
 #include "core/cpu_threads.h"
 #include "core/evaluator.h"
+#include "core/message_tags.h"
 #include "core/status_macros.h"
 #include "core/trainer.h"
 #include "datasets/batches.h"
@@ -157,12 +159,13 @@ absl::Status CheckCommonFlags(const RunConfig& config) {
 
 ModelSpec SpecOf(const Dataset& data) { return {data.channels(), data.image_size(), data.num_classes}; }
 
-// What evaluating an ensemble needs: the options, a network of its layers,
-// the batch maker (BatchNorm recomputation reads the training split).
+// What evaluating an ensemble needs: the options, the batch maker, and the
+// context the ensemble predicts its members in (networks of the run's
+// architecture; BatchNorm recomputation reads the training split).
 struct EvalSetup {
   EvalOptions options;
-  std::shared_ptr<Network> net;
   std::unique_ptr<BatchMaker> batches;
+  std::unique_ptr<MemberContext> context;
 };
 
 absl::StatusOr<EvalSetup> SetUpEvaluation(const RunConfig& config, const Ensemble& ensemble, const Dataset& data,
@@ -170,30 +173,21 @@ absl::StatusOr<EvalSetup> SetUpEvaluation(const RunConfig& config, const Ensembl
   EvalSetup setup;
   EvalOptions& options = setup.options;
   ENS_ASSIGN_OR_RETURN(options.sizes, ParseEvalSizes(config.eval_sizes, ensemble.size()));
-  options.batch_size = config.eval_batch_size;
   options.cnll_splits = config.cnll_splits;
   options.orders = config.eval_orders;
   options.seed = config.seed;
-  ENS_ASSIGN_OR_RETURN(const auto* model_entry, ModelRegistry().Find(config.model));
-  ENS_ASSIGN_OR_RETURN(const auto* layers, LayerKindRegistry().Find(ensemble.LayerKind()));
-  ENS_ASSIGN_OR_RETURN(setup.net, model_entry->factory(model_params, SpecOf(data), layers->factory()));
-  setup.net->to(device);
-  if (config.channels_last) ToChannelsLast(*setup.net);
   setup.batches = std::make_unique<BatchMaker>(data, device, config.channels_last);
   const BatchMaker* batches = setup.batches.get();
   const int64_t batch_size = config.batch_size;
-  options.recompute_batchnorm = [&data, batches, batch_size](Network& member) {
-    return RecomputeBatchNorm(member, data, *batches, batch_size);
-  };
+  setup.context = std::make_unique<MemberContext>(
+      data.test, *batches, config.eval_batch_size,
+      NetworksOf(ModelMakerOf(config.model, model_params, SpecOf(data)), device, config.channels_last),
+      [&data, batches, batch_size](Network& member) { return RecomputeBatchNorm(member, data, *batches, batch_size); });
   return setup;
 }
 
 // Distributed evaluation: member i's predictions come from the rank that
 // holds it (member-parallel: the one that trained it; otherwise i mod W).
-// (Tags below 100 are ensembles/method.cc's.)
-constexpr int kDoneTag = 100;
-constexpr int kPredictionsTag = 1 << 20;  // + member
-
 int RankOfMember(int64_t member, const std::vector<int>& member_ranks, const Distributed& dist) {
   return member < static_cast<int64_t>(member_ranks.size()) ? member_ranks[member]
                                                             : static_cast<int>(member % dist.world_size());
@@ -207,9 +201,8 @@ absl::Status ServePredictions(const RunConfig& config, const Ensemble& ensemble,
   const int64_t predicted = MembersToPredict(setup.options, ensemble.size());
   for (int64_t i = 0; i < predicted; ++i) {
     if (RankOfMember(i, member_ranks, dist) != dist.rank()) continue;
-    ENS_ASSIGN_OR_RETURN(const torch::Tensor log_probs,
-                         MemberLogProbs(ensemble, i, *setup.net, data.test, *setup.batches, setup.options));
-    ENS_RETURN_IF_ERROR(dist.Send(log_probs, 0, kPredictionsTag + static_cast<int>(i)));
+    ENS_ASSIGN_OR_RETURN(const torch::Tensor log_probs, ensemble.MemberLogProbs(i, *setup.context));
+    ENS_RETURN_IF_ERROR(dist.Send(log_probs, 0, kMemberPredictionsTag + static_cast<int>(i)));
   }
   return absl::OkStatus();
 }
@@ -232,16 +225,15 @@ absl::Status EvaluateAndReport(const RunConfig& config, const std::string& out_d
       const int rank = RankOfMember(i, member_ranks, *dist);
       if (rank == 0) return torch::Tensor();
       torch::Tensor log_probs = torch::empty({rows, classes}, torch::kFloat);
-      ENS_RETURN_IF_ERROR(dist->Recv(log_probs, rank, kPredictionsTag + static_cast<int>(i)));
+      ENS_RETURN_IF_ERROR(dist->Recv(log_probs, rank, kMemberPredictionsTag + static_cast<int>(i)));
       return log_probs;
     };
   }
   const auto start = std::chrono::steady_clock::now();
-  ENS_ASSIGN_OR_RETURN(results->metrics,
-                       EvaluateEnsemble(ensemble, *setup.net, data.test, *setup.batches, options, progress));
+  ENS_ASSIGN_OR_RETURN(results->metrics, EvaluateEnsemble(ensemble, *setup.context, options, progress));
   results->eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   results->ensemble_size = ensemble.size();
-  results->logit_weights = ensemble.LogitWeights();
+  results->combination = ensemble.combination().ToJson();
   ENS_RETURN_IF_ERROR(
       WriteFileAtomically(absl::StrCat(out_dir, "/results.json"), ResultsToJson(*results).dump(2) + "\n"));
   std::printf("%s", FormatMetricsTable(absl::StrCat(config.method, " / ", config.model, " / ", config.dataset,
@@ -337,9 +329,9 @@ absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
   ENS_RETURN_IF_ERROR(CheckCommonFlags(config));
   ENS_ASSIGN_OR_RETURN(Components components, ResolveComponents(config));
   if (config.members_together > 1 && !components.method->TrainsMembersTogether()) {
-    return absl::InvalidArgumentError(absl::StrCat("--members_together: method '", config.method,
-                                                   "' does not train independent members on shared data "
-                                                   "(single and deep_ensemble do)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--members_together: method '", config.method, "' does not train independent members on shared data (",
+        absl::StrJoin(MethodsThat([](const Method& m) { return m.TrainsMembersTogether(); }), ", "), " do)"));
   }
   if (config.dry_run) {
     if (config.device != "cpu" && config.device != "cuda" && config.device != "auto") {
@@ -420,13 +412,8 @@ absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
   context.batch_size = config.batch_size;
   context.lr = config.lr;
   context.optimizer = {config.momentum, config.nesterov, config.weight_decay};
-  const ModelSpec spec = SpecOf(data);
-  const std::string model_name = config.model;
-  const Params model_params = components.model_params;
-  context.make_model = [model_name, model_params, spec](LayerFactory& layers) -> absl::StatusOr<std::shared_ptr<Network>> {
-    ENS_ASSIGN_OR_RETURN(const auto* entry, ModelRegistry().Find(model_name));
-    return entry->factory(model_params, spec, layers);
-  };
+  const Params& model_params = components.model_params;
+  context.make_model = ModelMakerOf(config.model, model_params, SpecOf(data));
   context.schedule = config.schedule;
   context.schedule_args = config.schedule_args;
   context.progress = &progress;
@@ -461,7 +448,7 @@ absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
     // Rank 0 says when results.json is written; until then a resume needs
     // this rank's checkpoints.
     torch::Tensor done = torch::zeros({1}, torch::kLong);
-    ENS_RETURN_IF_ERROR(dist->Recv(done, 0, kDoneTag));
+    ENS_RETURN_IF_ERROR(dist->Recv(done, 0, kRunDoneTag));
     return RemoveDirectory(state_dir);
   }
   ENS_RETURN_IF_ERROR(ensemble->Save(absl::StrCat(out_dir, "/members")));
@@ -470,7 +457,7 @@ absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
   // The run is complete (members/, results.json): its checkpoints go.
   ENS_RETURN_IF_ERROR(RemoveCheckpoints(out_dir));
   for (int r = 1; dist && r < dist->world_size(); ++r) {
-    ENS_RETURN_IF_ERROR(dist->Send(torch::ones({1}, torch::kLong), r, kDoneTag));
+    ENS_RETURN_IF_ERROR(dist->Send(torch::ones({1}, torch::kLong), r, kRunDoneTag));
   }
   return absl::OkStatus();
 }

@@ -52,7 +52,7 @@ DEFINE_string(out_dir, "", "results directory (default runs/<method>_<model>_<da
 DEFINE_bool(resume, false, "continue the run interrupted in --out_dir from its last checkpoint (same flags)");
 DEFINE_bool(overwrite, false, "replace the finished or interrupted run in --out_dir");
 DEFINE_string(on_divergence, "fail", "a non-finite training loss: fail (stop the job) or skip_member (drop that "
-              "member of a method of independent members: deep_ensemble, bagging, singlecycle)");
+              "member, for methods of independently trained members)");
 DEFINE_bool(dry_run, false, "check every flag, component and parameter (e.g. of a flagfile), print the plan, "
             "and exit without loading data or training");
 DEFINE_bool(channels_last, false, "networks and batches in the NHWC memory layout: faster convolutions "
@@ -61,8 +61,8 @@ DEFINE_string(autocast, "off", "off or bf16: training's forward pass and loss in
               "deems it safe (convolutions, matmuls); weights and optimizer stay float32");
 DEFINE_bool(cudnn_benchmark, false, "CUDA: cuDNN times its algorithms for each shape and keeps the fastest "
             "(faster convolutions, not bitwise reproducible)");
-DEFINE_int64(members_together, 1, "independent members (single, deep_ensemble) trained K at a time as one batched "
-             "network (grouped convolutions): same initialisation and data order as alone, more work per kernel");
+DEFINE_int64(members_together, 1, "independent members on shared data trained K at a time as one batched network "
+             "(grouped convolutions): same initialisation and data order as alone, more work per kernel");
 DEFINE_string(plugins, "", "comma-separated plugin libraries (.so) to load before names are resolved");
 DEFINE_bool(print_lr, false, "print the schedule (--schedule, --epochs, --iters_per_epoch) as CSV and exit");
 DEFINE_int64(iters_per_epoch, 0, "iterations per epoch for --print_lr (0: from the dataset and --batch_size)");
@@ -71,9 +71,9 @@ DEFINE_int64(eval_batch_size, 1000, "evaluation batch size");
 DEFINE_int64(cnll_splits, 5, "random test-set splits for the calibrated NLL");
 DEFINE_int64(eval_orders, 1, "average each ensemble size's metrics over this many orders of the members (the "
              "members' own, then random ones from --seed), as the Pitfalls paper does for deep ensembles; "
-             "methods whose members come in a sequence (snapshot, fge, csgld, boosting) refuse > 1; holds "
-             "every member's test predictions in memory");
-DEFINE_string(dee_reference, "", "results.json (or its directory) of a deep_ensemble run, for DEE");
+             "methods whose members come in a sequence refuse > 1; holds every member's test predictions in "
+             "memory");
+DEFINE_string(dee_reference, "", "results.json (or its directory) of a deep ensemble's run, for DEE");
 DEFINE_bool(describe_model, false, "print --model's layers and parameter count for --input_shape, --num_classes");
 DEFINE_string(input_shape, "1x28x28", "CxHxW input for --describe_model");
 DEFINE_int64(num_classes, 10, "classes for --describe_model");

@@ -53,9 +53,7 @@ nlohmann::json ResultsToJson(const RunResults& r) {
       {"world_size", r.world_size},
       {"ensemble_size", r.ensemble_size},
       // How predictions/member_*.npy combine into the ensemble's prediction.
-      {"combination", r.logit_weights.empty()
-                          ? nlohmann::json{{"rule", "mean_probabilities"}}
-                          : nlohmann::json{{"rule", "softmax_of_weighted_log_probs"}, {"weights", r.logit_weights}}},
+      {"combination", r.combination},
       {"history", history},
       {"metrics", metrics},
       {"train_seconds", r.train_seconds},

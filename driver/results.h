@@ -27,8 +27,8 @@ struct RunResults {
   std::string device;
   int world_size = 1;  // processes that trained the run (core/distributed.h)
   int64_t ensemble_size = 0;
-  // Empty: members' probabilities averaged; else softmax(sum_i w_i log p_i).
-  std::vector<double> logit_weights;
+  // How predictions/member_*.npy combine (Combination::ToJson).
+  nlohmann::json combination;
   std::vector<EpochRecord> history;
   std::vector<SizeMetrics> metrics;
   double train_seconds = 0;

@@ -6,13 +6,13 @@
 //   the training split; a line search finds the step rho minimising the
 //   training cross-entropy of F + rho h_m; F += shrinkage * rho * h_m.
 // The ensemble's prediction is softmax(F), F the weighted sum of the members'
-// logits: the evaluator combines members by these weights (LogitWeights), not
+// logits: the ensemble combines members by these weights (Combination::WeightedLogits), not
 // by averaging probabilities.
 #include <torch/torch.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "core/evaluator.h"
+#include "core/member_context.h"
 #include "core/status_macros.h"
 #include "ensembles/method.h"
 #include "metrics/golden_section.h"

@@ -222,13 +222,17 @@ class KfacPosterior {
   mutable std::vector<torch::Tensor> chol_a_, chol_g_;
 };
 
-class KfacEnsemble : public Ensemble {
+// Draws with BatchNorm statistics recomputed per draw.
+class KfacEnsemble : public NetworkEnsemble {
  public:
   KfacEnsemble(std::shared_ptr<const KfacPosterior> posterior, double scale, int64_t samples, uint64_t seed)
-      : posterior_(std::move(posterior)), scale_(scale), samples_(samples), seed_(seed) {}
+      : NetworkEnsemble({.layer_kind = "standard", .recompute_batchnorm = true}),
+        posterior_(std::move(posterior)),
+        scale_(scale),
+        samples_(samples),
+        seed_(seed) {}
 
   int64_t size() const override { return samples_; }
-  bool NeedsBatchNormUpdate() const override { return true; }
 
   absl::Status PrepareMember(int64_t i, Network& net) const override {
     ENS_RETURN_IF_ERROR(LoadState(net, posterior_->map()));
@@ -339,13 +343,16 @@ class KfacLaplaceMethod : public Method {
     EvalOptions options;
     options.sizes = {tune_samples_};
     options.seed = context.seed;
-    options.recompute_batchnorm = [&](Network& member) {
-      return RecomputeBatchNorm(member, *context.data, batches, context.batch_size);
-    };
+    // The candidates' draws go into the trained network itself.
+    std::shared_ptr<Network> shared(std::shared_ptr<Network>(), &net);
+    MemberContext validation(
+        context.data->val, batches, /*batch_size=*/1000,
+        [shared](const std::string&) -> absl::StatusOr<std::shared_ptr<Network>> { return shared; },
+        [&](Network& member) { return RecomputeBatchNorm(member, *context.data, batches, context.batch_size); });
     double best_scale = laplace, best_cnll = INFINITY;
     for (double factor : {1e-4, 1e-3, 1e-2, 1e-1, 1.0, 1e1}) {
       const KfacEnsemble candidate(posterior, factor * laplace, tune_samples_, seed);
-      ENS_ASSIGN_OR_RETURN(auto rows, EvaluateEnsemble(candidate, net, context.data->val, batches, options));
+      ENS_ASSIGN_OR_RETURN(auto rows, EvaluateEnsemble(candidate, validation, options));
       if (context.progress) {
         context.progress->Message(absl::StrFormat("kfac_laplace: scale %.3g/n: validation cNLL %.4f, error %.2f%%",
                                                   factor, rows.back().cnll, rows.back().error));

@@ -8,9 +8,20 @@
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "ensembles/method.h"
+#include "models/dropout.h"
 
 namespace ens {
 namespace {
+
+// Member i: the network in eval mode with its Dropout modules in training
+// mode, the masks drawn from (seed, i).
+StochasticPassEnsemble::Kind DropoutPasses() {
+  return {"mc_dropout", "standard", [](Network& net) {
+            for (const auto& module : net.modules(/*include_self=*/false)) {
+              if (auto* dropout = dynamic_cast<DropoutImpl*>(module.get())) dropout->train(true);
+            }
+          }};
+}
 
 class McDropoutMethod : public Method {
  public:
@@ -43,6 +54,12 @@ ENS_REGISTER(MethodRegistry(), "mc_dropout",
                                   "a finished run's --out_dir whose first member to use instead of training"),
              [](const Params& p) -> absl::StatusOr<std::unique_ptr<Method>> {
                return std::unique_ptr<Method>(new McDropoutMethod(p));
+             });
+
+ENS_REGISTER(EnsembleKindRegistry(), "mc_dropout", "one set of weights, dropout active at test time",
+             ParamSchema(),
+             [](const std::string& dir, const nlohmann::json& manifest) -> absl::StatusOr<std::unique_ptr<Ensemble>> {
+               return LoadStochasticPasses(DropoutPasses(), dir, manifest);
              });
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/message_tags.h"
 #include "core/status_macros.h"
 #include "core/user_path.h"
 #include "models/batched.h"
@@ -21,6 +22,15 @@ absl::StatusOr<std::unique_ptr<Method>> MakeMethod(absl::string_view name, absl:
   ENS_ASSIGN_OR_RETURN(const auto* entry, MethodRegistry().Find(name));
   ENS_ASSIGN_OR_RETURN(Params params, Params::Parse(entry->schema, args, absl::StrCat("method '", name, "'")));
   return entry->factory(params);
+}
+
+std::vector<std::string> MethodsThat(const std::function<bool(const Method&)>& capability) {
+  std::vector<std::string> names;
+  for (const auto* entry : MethodRegistry().Entries()) {
+    auto made = MakeMethod(entry->name, "");
+    if (made.ok() && capability(**made)) names.push_back(entry->name);
+  }
+  return names;
 }
 
 int64_t TrainContext::iterations_per_epoch() const {
@@ -164,12 +174,6 @@ absl::StatusOr<std::vector<std::pair<int64_t, StateDict>>> TrainTheseMembers(
   return trained;
 }
 
-// Message tags of the member gather (Distributed::SendBytes; the driver's
-// are 100 and up).
-constexpr int kMembersHeaderTag = 1;
-constexpr int kMembersWeightsTag = 2;
-constexpr int kMemberOrderTag = 3;
-
 // Member-parallel: rank 0 collects every rank's members and history, orders
 // them as one process would have, and tells every rank the final order.
 absl::StatusOr<std::vector<StateDict>> GatherMembers(const TrainContext& context, int64_t count,
@@ -247,7 +251,7 @@ absl::StatusOr<std::vector<StateDict>> GatherMembers(const TrainContext& context
     return absl::DataLossError("distributed: rank 0 sent an unreadable member order");
   }
   if (final_order.empty()) {
-    return absl::InternalError(absl::StrCat("training diverged: all ", count, " members; lower --lr"));
+    return DivergenceError(absl::StrCat("training diverged: all ", count, " members; lower --lr"));
   }
   std::vector<StateDict> members(final_order.size());
   if (context.member_ranks) context.member_ranks->assign(final_order.size(), 0);
@@ -287,7 +291,7 @@ absl::StatusOr<std::vector<StateDict>> TrainIndependentMembers(
   if (member_parallel) return GatherMembers(context, count, std::move(trained), history_before);
   ENS_RETURN_IF_ERROR(trained.status());
   if (trained->empty()) {
-    return absl::InternalError(absl::StrCat("training diverged: all ", count, " members; lower --lr"));
+    return DivergenceError(absl::StrCat("training diverged: all ", count, " members; lower --lr"));
   }
   std::vector<StateDict> members;
   for (auto& entry : *trained) members.push_back(std::move(entry.second));
@@ -308,11 +312,16 @@ absl::StatusOr<std::shared_ptr<Network>> TrainOrLoadOneNetwork(
   }
   ENS_ASSIGN_OR_RETURN(std::unique_ptr<Ensemble> trained,
                        LoadEnsemble(absl::StrCat(UserPath(weights_from), "/members")));
-  if (trained->LayerKind() != "standard") {
-    return absl::InvalidArgumentError(absl::StrCat("method '", method, "': weights_from=", weights_from, " holds '",
-                                                   trained->LayerKind(), "' layers"));
+  const auto* weights = dynamic_cast<const NetworkEnsemble*>(trained.get());
+  if (weights == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("method '", method, "': weights_from=", weights_from,
+                                                   " holds no members that are a network's weights"));
   }
-  absl::Status loaded = trained->PrepareMember(0, *net);
+  if (weights->layout().layer_kind != "standard") {
+    return absl::InvalidArgumentError(absl::StrCat("method '", method, "': weights_from=", weights_from, " holds '",
+                                                   weights->layout().layer_kind, "' layers"));
+  }
+  absl::Status loaded = weights->PrepareMember(0, *net);
   if (!loaded.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("method '", method, "': weights_from=", weights_from, ": ",
                                                    loaded.message(), " (another --model?)"));

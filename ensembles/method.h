@@ -38,7 +38,7 @@ struct TrainContext {
   OptimizerSettings optimizer;
   // A freshly initialised network (from LibTorch's current seed) of the
   // run's architecture, its Linear / Conv2d layers made by `layers`.
-  std::function<absl::StatusOr<std::shared_ptr<Network>>(LayerFactory& layers)> make_model;
+  ModelMaker make_model;
   // --schedule / --schedule_args for methods that take the user's schedule;
   // empty name = the method's default.
   std::string schedule;
@@ -96,6 +96,10 @@ using MethodFactory = std::function<absl::StatusOr<std::unique_ptr<Method>>(cons
 Registry<MethodFactory>& MethodRegistry();
 
 absl::StatusOr<std::unique_ptr<Method>> MakeMethod(absl::string_view name, absl::string_view args);
+
+// The registered methods (with default parameters) that have `capability`,
+// by name: what help texts and errors list instead of naming methods.
+std::vector<std::string> MethodsThat(const std::function<bool(const Method&)>& capability);
 
 // Records the weights at chosen iterations of a run.
 class CollectAtIterations : public TrainerCallback {

@@ -91,7 +91,8 @@ absl::Status SwagMoments::RestoreState(const std::vector<torch::Tensor>& state) 
 
 SwagEnsemble::SwagEnsemble(torch::Tensor mean, torch::Tensor variance, torch::Tensor deviations, int64_t max_rank,
                            StateDict base, SwagSampling sampling)
-    : mean_(std::move(mean)),
+    : NetworkEnsemble({.layer_kind = "standard", .recompute_batchnorm = true}),
+      mean_(std::move(mean)),
       variance_(std::move(variance)),
       deviations_(std::move(deviations)),
       max_rank_(max_rank),

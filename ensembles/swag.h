@@ -7,7 +7,7 @@
 //   sample = mean + sqrt(scale) * (sqrt(var) (.) z1 + D^T z2 / sqrt(K - 1))
 //
 // Only parameters are sampled; BatchNorm statistics are recomputed for every
-// sample from the training data (NeedsBatchNormUpdate), as the reference does.
+// sample from the training data (Layout::recompute_batchnorm), as the reference does.
 #ifndef ENSEMBLES_ENSEMBLES_SWAG_H_
 #define ENSEMBLES_ENSEMBLES_SWAG_H_
 
@@ -62,7 +62,7 @@ struct SwagSampling {
   uint64_t seed = 0;
 };
 
-class SwagEnsemble : public Ensemble {
+class SwagEnsemble : public NetworkEnsemble {
  public:
   // `base`: the final weights of the run (shapes, buffers); its parameters are
   // replaced by each draw.
@@ -72,7 +72,6 @@ class SwagEnsemble : public Ensemble {
   int64_t size() const override { return sampling_.samples; }
   absl::Status PrepareMember(int64_t i, Network& net) const override;
   absl::Status Save(const std::string& dir) const override;
-  bool NeedsBatchNormUpdate() const override { return true; }
 
   // Draw i as a flat float64 parameter vector.
   torch::Tensor Sample(int64_t i) const;

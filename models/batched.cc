@@ -99,7 +99,7 @@ BatchedNetwork::BatchedNetwork(std::shared_ptr<Network> together, int64_t member
     : together_(register_module("together", std::move(together))), members_(members) {}
 
 absl::StatusOr<std::shared_ptr<BatchedNetwork>> BatchedNetwork::Pack(
-    const MakeArchitecture& make, const std::vector<std::shared_ptr<Network>>& members,
+    const ModelMaker& make, const std::vector<std::shared_ptr<Network>>& members,
     const std::vector<int64_t>& input_shape) {
   const int64_t k = static_cast<int64_t>(members.size());
   if (k < 1) return absl::InvalidArgumentError("no members to train together");

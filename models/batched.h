@@ -48,13 +48,11 @@ class BatchedLayers : public LayerFactory {
 
 class BatchedNetwork : public Network {
  public:
-  using MakeArchitecture = std::function<absl::StatusOr<std::shared_ptr<Network>>(LayerFactory& layers)>;
-
   // One network holding `members` (same architecture, each with its own
   // weights and BatchNorm statistics), on the members' device; `input_shape`
   // (C, H, W) is one example's. Fails, naming the reason, when the
   // architecture mixes members (see above).
-  static absl::StatusOr<std::shared_ptr<BatchedNetwork>> Pack(const MakeArchitecture& make,
+  static absl::StatusOr<std::shared_ptr<BatchedNetwork>> Pack(const ModelMaker& make,
                                                               const std::vector<std::shared_ptr<Network>>& members,
                                                               const std::vector<int64_t>& input_shape);
 

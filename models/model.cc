@@ -56,6 +56,13 @@ absl::StatusOr<std::shared_ptr<Network>> MakeModel(absl::string_view name, absl:
   return entry->factory(params, spec, layers);
 }
 
+ModelMaker ModelMakerOf(const std::string& name, const Params& params, const ModelSpec& spec) {
+  return [name, params, spec](LayerFactory& layers) -> absl::StatusOr<std::shared_ptr<Network>> {
+    ENS_ASSIGN_OR_RETURN(const auto* entry, ModelRegistry().Find(name));
+    return entry->factory(params, spec, layers);
+  };
+}
+
 // Not contiguous(ChannelsLast): that keeps a tensor whose layout is ambiguous
 // (a stem convolution's [16, 1, 3, 3] weight is contiguous in both layouts)
 // in NCHW strides, and LibTorch then runs that convolution, and the first

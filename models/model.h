@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/batchnorm.h>
@@ -74,6 +75,14 @@ Registry<ModelFactory>& ModelRegistry();
 
 absl::StatusOr<std::shared_ptr<Network>> MakeModel(absl::string_view name, absl::string_view args,
                                                    const ModelSpec& spec, LayerFactory& layers);
+
+// A freshly initialised network (from LibTorch's current seed) of a run's
+// architecture, its Linear / Conv2d layers made by `layers`: what training
+// and evaluation build their networks with.
+using ModelMaker = std::function<absl::StatusOr<std::shared_ptr<Network>>(LayerFactory& layers)>;
+
+// The ModelMaker of registered model `name` with parsed `params` for `spec`.
+ModelMaker ModelMakerOf(const std::string& name, const Params& params, const ModelSpec& spec);
 
 // Number of trainable scalars.
 int64_t CountParameters(const torch::nn::Module& net);

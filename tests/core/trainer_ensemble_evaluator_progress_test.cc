@@ -8,13 +8,16 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include "core/ensemble.h"
 #include "core/evaluator.h"
+#include "core/member_context.h"
 #include "core/progress.h"
 #include "core/trainer.h"
 #include "metrics/classification.h"
+#include "models/dropout.h"
 
 namespace ens {
 namespace {
@@ -30,6 +33,26 @@ std::shared_ptr<Network> Mlp(const Dataset& data, uint64_t seed) {
   return *MakeModel("mlp", "width=32,depth=1", ModelSpec{data.channels(), data.image_size(), data.num_classes},
                     StandardLayers());
 }
+
+// A context on `split` whose networks are `net`: members load into it.
+MemberContext ContextOn(const Split& split, const BatchMaker& batches, std::shared_ptr<Network> net) {
+  return MemberContext(split, batches, 1000,
+                       [net](const std::string&) -> absl::StatusOr<std::shared_ptr<Network>> { return net; });
+}
+
+// MC dropout's kind as a test registers it (the method's own lives with it).
+StochasticPassEnsemble::Kind DropoutPasses() {
+  return {"test_dropout", "standard", [](Network& net) {
+            for (const auto& module : net.modules(/*include_self=*/false)) {
+              if (auto* dropout = dynamic_cast<DropoutImpl*>(module.get())) dropout->train(true);
+            }
+          }};
+}
+
+ENS_REGISTER(EnsembleKindRegistry(), "test_dropout", "dropout passes (test)", ParamSchema(),
+             [](const std::string& dir, const nlohmann::json& manifest) {
+               return LoadStochasticPasses(DropoutPasses(), dir, manifest);
+             });
 
 class CountingCallback : public TrainerCallback {
  public:
@@ -150,7 +173,9 @@ TEST(EnsembleTest, SaveLoadRoundTripAndDropoutDraws) {
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   ASSERT_EQ((*loaded)->size(), 2);
   auto net = Mlp(data, 99);
-  ASSERT_TRUE((*loaded)->PrepareMember(1, *net).ok());
+  const auto* network_members = dynamic_cast<const NetworkEnsemble*>(loaded->get());
+  ASSERT_NE(network_members, nullptr);
+  ASSERT_TRUE(network_members->PrepareMember(1, *net).ok());
   const StateDict now = CaptureState(*net);
   for (size_t i = 0; i < now.size(); ++i) EXPECT_TRUE(now[i].second.equal(members[1][i].second));
 
@@ -159,16 +184,21 @@ TEST(EnsembleTest, SaveLoadRoundTripAndDropoutDraws) {
   auto dropout_net = *MakeModel("mlp", "width=32,depth=1,dropout=0.5", ModelSpec{1, 8, 4}, StandardLayers());
   StochasticPassEnsemble samples(DropoutPasses(), CaptureState(*dropout_net), 3, 42);
   const BatchMaker batches(data, torch::kCPU);
+  MemberContext context = ContextOn(data.test, batches, dropout_net);
   auto pass = [&](int64_t i) {
-    EXPECT_TRUE(samples.PrepareMember(i, *dropout_net).ok());
-    return PredictLogProbs(*dropout_net, data.test, batches, 100);
+    auto log_probs = samples.MemberLogProbs(i, context);
+    EXPECT_TRUE(log_probs.ok()) << log_probs.status();
+    return *log_probs;
   };
   EXPECT_TRUE(pass(1).equal(pass(1)));
   EXPECT_FALSE(pass(1).equal(pass(2)));
   ASSERT_TRUE(samples.Save(dir).ok());
   auto reloaded = LoadEnsemble(dir);
-  ASSERT_TRUE(reloaded.ok());
+  ASSERT_TRUE(reloaded.ok()) << reloaded.status();
   EXPECT_EQ((*reloaded)->size(), 3);
+  auto again = (*reloaded)->MemberLogProbs(2, context);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->equal(pass(2)));  // the draws come back with the saved seed
 }
 
 TEST(EnsembleTest, CorruptManifestIsNamed) {
@@ -195,9 +225,10 @@ TEST(EvaluatorTest, StreamedMeanOfProbabilitiesAtEachSize) {
   StoredEnsemble ensemble(members);
   auto net = Mlp(data, 0);
   const BatchMaker batches(data, torch::kCPU);
+  MemberContext context = ContextOn(data.test, batches, net);
   EvalOptions options;
   options.sizes = {1, 3};
-  auto rows = EvaluateEnsemble(ensemble, *net, data.test, batches, options);
+  auto rows = EvaluateEnsemble(ensemble, context, options);
   ASSERT_TRUE(rows.ok()) << rows.status();
   ASSERT_EQ(rows->size(), 2u);
   // Recompute size 3 by hand: log of the mean of the three members' probabilities.
@@ -215,7 +246,7 @@ TEST(EvaluatorTest, StreamedMeanOfProbabilitiesAtEachSize) {
   EXPECT_LE((*rows)[1].nll, mean_member_nll);  // Jensen: the ensemble never does worse than its average member
   EXPECT_EQ((*rows)[0].size, 1);
   options.sizes = {4};
-  EXPECT_FALSE(EvaluateEnsemble(ensemble, *net, data.test, batches, options).ok());
+  EXPECT_FALSE(EvaluateEnsemble(ensemble, context, options).ok());
 }
 
 TEST(EvaluatorTest, MemberOrdersArePermutationsFixedBySeed) {
@@ -240,6 +271,7 @@ TEST(EvaluatorTest, OrdersAverageEachSizeOverMemberOrders) {
   StoredEnsemble ensemble(states);
   auto net = Mlp(data, 0);
   const BatchMaker batches(data, torch::kCPU);
+  MemberContext context = ContextOn(data.test, batches, net);
   std::vector<torch::Tensor> member;
   for (int64_t i = 0; i < 4; ++i) {
     ASSERT_TRUE(ensemble.PrepareMember(i, *net).ok());
@@ -251,7 +283,7 @@ TEST(EvaluatorTest, OrdersAverageEachSizeOverMemberOrders) {
   options.seed = 11;
   options.predictions_dir = std::string(std::getenv("TEST_TMPDIR")) + "/orders_predictions";
   ASSERT_EQ(mkdir(options.predictions_dir.c_str(), 0755), 0);
-  auto rows = EvaluateEnsemble(ensemble, *net, data.test, batches, options);
+  auto rows = EvaluateEnsemble(ensemble, context, options);
   ASSERT_TRUE(rows.ok()) << rows.status();
   ASSERT_EQ(rows->size(), 3u);
   // By hand: the first k members of each order, their mean probability.
@@ -279,13 +311,13 @@ TEST(EvaluatorTest, OrdersAverageEachSizeOverMemberOrders) {
   options.sizes = {1};
   options.predictions_dir = std::string(std::getenv("TEST_TMPDIR")) + "/orders_predictions_1";
   ASSERT_EQ(mkdir(options.predictions_dir.c_str(), 0755), 0);
-  ASSERT_TRUE(EvaluateEnsemble(ensemble, *net, data.test, batches, options).ok());
+  ASSERT_TRUE(EvaluateEnsemble(ensemble, context, options).ok());
   struct stat info;
   EXPECT_EQ(stat((options.predictions_dir + "/member_003.npy").c_str(), &info), 0);
   // One order is the streamed evaluation of the members' own order.
   options.orders = 1;
   options.sizes = {1, 2, 4};
-  auto streamed = EvaluateEnsemble(ensemble, *net, data.test, batches, options);
+  auto streamed = EvaluateEnsemble(ensemble, context, options);
   ASSERT_TRUE(streamed.ok());
   EXPECT_NEAR((*streamed)[0].nll, Nll(member[0], data.test.labels), 1e-6);
   EXPECT_NEAR((*streamed)[2].nll, (*rows)[2].nll, 1e-9);  // all four members: the same set in any order
@@ -296,15 +328,16 @@ TEST(EvaluatorTest, WeightedLogitsHaveOneOrder) {
   StoredEnsemble ensemble({CaptureState(*Mlp(data, 1)), CaptureState(*Mlp(data, 2))}, {1.0, 0.5});
   auto net = Mlp(data, 0);
   const BatchMaker batches(data, torch::kCPU);
+  MemberContext context = ContextOn(data.test, batches, net);
   EvalOptions options;
   options.sizes = {1, 2};
   options.orders = 2;
-  auto rows = EvaluateEnsemble(ensemble, *net, data.test, batches, options);
+  auto rows = EvaluateEnsemble(ensemble, context, options);
   ASSERT_FALSE(rows.ok());
   EXPECT_THAT(std::string(rows.status().message()), ::testing::HasSubstr("--eval_orders=2"));
-  EXPECT_THAT(std::string(rows.status().message()), ::testing::HasSubstr("boosting"));
+  EXPECT_THAT(std::string(rows.status().message()), ::testing::HasSubstr("in the order they were fitted"));
   options.orders = 0;
-  EXPECT_FALSE(EvaluateEnsemble(ensemble, *net, data.test, batches, options).ok());
+  EXPECT_FALSE(EvaluateEnsemble(ensemble, context, options).ok());
 }
 
 TEST(ProgressTest, PlainLinesWhenNotATerminal) {

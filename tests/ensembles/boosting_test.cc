@@ -13,7 +13,9 @@ TEST_F(MethodsTest, BoostingLowersTheTrainingLossMemberByMember) {
   int64_t size = 0;
   TrainAndEvaluate("boosting", "shrinkage=0.5", &size);
   ASSERT_EQ(size, 4);
-  const std::vector<double> weights = ensemble_->LogitWeights();
+  const Combination combination = ensemble_->combination();
+  EXPECT_TRUE(combination.has_fixed_order());
+  const std::vector<double> weights = combination.weights();
   ASSERT_EQ(weights.size(), 4u);
   EXPECT_EQ(weights[0], 1.0);
   for (size_t m = 1; m < weights.size(); ++m) EXPECT_GT(weights[m], 0.0) << "member " << m + 1;
@@ -28,7 +30,7 @@ TEST_F(MethodsTest, BoostingLowersTheTrainingLossMemberByMember) {
 }
 
 // The evaluator combines weighted members as softmax(sum_i w_i log p_i).
-TEST_F(MethodsTest, EvaluatorHonoursLogitWeights) {
+TEST_F(MethodsTest, EvaluatorHonoursWeightedLogits) {
   std::vector<StateDict> members;
   for (int seed = 0; seed < 2; ++seed) members.push_back(CaptureState(**context_.NewModel(seed)));
   const StoredEnsemble weighted(members, {1.0, 2.5});

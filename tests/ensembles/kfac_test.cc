@@ -73,7 +73,7 @@ TEST_F(MethodsTest, KfacLaplaceTunesTheScaleDrawsAndReloads) {
   ASSERT_EQ(rows.size(), 6u);
   EXPECT_NE(rows[0].nll, rows[1].nll);  // draws differ
   EXPECT_LT(rows.back().error, 50.0);
-  EXPECT_TRUE(ensemble_->NeedsBatchNormUpdate());
+  EXPECT_TRUE(LayoutOf(*ensemble_).recompute_batchnorm);
 
   ExpectSameAfterSaveAndLoad(rows, "kfac_members");
 }

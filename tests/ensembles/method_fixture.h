@@ -7,6 +7,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include "absl/strings/str_cat.h"
@@ -56,16 +57,22 @@ class MethodsTest : public ::testing::Test {
 
   // Every size of `ensemble` on `split`.
   std::vector<SizeMetrics> Evaluate(const Ensemble& ensemble, const Split& split) {
-    auto layers = LayerKindRegistry().Find(ensemble.LayerKind());
-    EXPECT_TRUE(layers.ok()) << layers.status();
-    auto net = *context_.make_model((*layers)->factory());
     const BatchMaker batches(data_, torch::kCPU);
+    MemberContext context(split, batches, 1000, NetworksOf(context_.make_model, torch::kCPU),
+                          [&](Network& member) { return RecomputeBatchNorm(member, data_, batches, 40); });
     EvalOptions options;
     for (int64_t k = 1; k <= ensemble.size(); ++k) options.sizes.push_back(k);
-    options.recompute_batchnorm = [&](Network& member) { return RecomputeBatchNorm(member, data_, batches, 40); };
-    auto rows = EvaluateEnsemble(ensemble, *net, split, batches, options);
+    auto rows = EvaluateEnsemble(ensemble, context, options);
     EXPECT_TRUE(rows.ok()) << rows.status();
     return rows.ok() ? *rows : std::vector<SizeMetrics>{};
+  }
+
+  // How a network ensemble's members go into a network (every built-in
+  // method's ensemble is one).
+  static NetworkEnsemble::Layout LayoutOf(const Ensemble& ensemble) {
+    const auto* network = dynamic_cast<const NetworkEnsemble*>(&ensemble);
+    EXPECT_NE(network, nullptr);
+    return network ? network->layout() : NetworkEnsemble::Layout{};
   }
 
   // The last trained ensemble, saved to members/ and read back, gives the
@@ -76,8 +83,9 @@ class MethodsTest : public ::testing::Test {
     ASSERT_TRUE(ensemble_->Save(dir).ok());
     auto loaded = LoadEnsemble(dir);
     ASSERT_TRUE(loaded.ok()) << loaded.status();
-    EXPECT_EQ((*loaded)->LayerKind(), ensemble_->LayerKind());
-    EXPECT_EQ((*loaded)->NeedsBatchNormUpdate(), ensemble_->NeedsBatchNormUpdate());
+    EXPECT_EQ(LayoutOf(**loaded).layer_kind, LayoutOf(*ensemble_).layer_kind);
+    EXPECT_EQ(LayoutOf(**loaded).recompute_batchnorm, LayoutOf(*ensemble_).recompute_batchnorm);
+    EXPECT_EQ((*loaded)->combination().ToJson(), ensemble_->combination().ToJson());
     const auto again = Evaluate(**loaded, data_.test);
     ASSERT_EQ(again.size(), rows.size());
     EXPECT_DOUBLE_EQ(again.back().nll, rows.back().nll);

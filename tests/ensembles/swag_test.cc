@@ -84,7 +84,7 @@ TEST_F(MethodsTest, SwagSamplesHelpAndSurviveSaveAndLoad) {
   EXPECT_NEAR(history_.front().lr, 0.05, 1e-12);
   EXPECT_NEAR(history_.back().lr, 0.005, 1e-12);
 
-  EXPECT_TRUE(ensemble_->NeedsBatchNormUpdate());
+  EXPECT_TRUE(LayoutOf(*ensemble_).recompute_batchnorm);
   ExpectSameAfterSaveAndLoad(rows, "swag_members");
 }
 

@@ -13,7 +13,7 @@ TEST_F(MethodsTest, VariationalInferenceSamplesHelpAndReload) {
   const auto rows = TrainAndEvaluate("vi_ffg", "prior_variance=1,kl_warmup=0.25", &size);
   EXPECT_EQ(size, 10);
   ExpectEnsembleHelps(rows);
-  EXPECT_EQ(ensemble_->LayerKind(), "variational");
+  EXPECT_EQ(LayoutOf(*ensemble_).layer_kind, "variational");
 
   ExpectSameAfterSaveAndLoad(rows, "vi_members");
 }

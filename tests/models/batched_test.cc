@@ -19,7 +19,7 @@ struct Case {
 
 class BatchedTest : public ::testing::TestWithParam<Case> {
  protected:
-  BatchedNetwork::MakeArchitecture Maker() const {
+  ModelMaker Maker() const {
     const Case c = GetParam();
     return [c](LayerFactory& layers) { return MakeModel(c.model, c.args, c.spec, layers); };
   }
