@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# KFAC-Laplace (ensembles/kfac.cc, ComputeKroneckerFactors): the cost of one
+# KFAC-Laplace (ensembles/kronecker_factors.cc, ComputeKroneckerFactors): the cost of one
 # batch of lenet fc1's Kronecker factor A, before and after 2026-11-30.
 #   /usr/bin/python3 benchmarks/kfac_factor_products.py   (Debian's python3-torch: the same LibTorch)
 # A is 9217^2 from 128 rows per batch: the old way (a float64 product into a

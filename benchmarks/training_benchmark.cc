@@ -22,11 +22,11 @@
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
-#include "core/cpu_memory.h"
-#include "core/cpu_threads.h"
-#include "core/ensemble.h"
-#include "core/evaluator.h"
-#include "core/trainer.h"
+#include "engine/cpu_memory.h"
+#include "engine/cpu_threads.h"
+#include "engine/ensemble.h"
+#include "engine/evaluator.h"
+#include "engine/trainer.h"
 #include "datasets/batches.h"
 #include "models/dropout.h"
 #include "models/max_pool.h"
@@ -199,7 +199,7 @@ BENCHMARK(BM_Linear)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime
 }  // namespace
 }  // namespace ens
 
-// The driver's process settings (core/cpu_memory.h), then Google Benchmark's main.
+// The driver's process settings (engine/cpu_memory.h), then Google Benchmark's main.
 int main(int argc, char** argv) {
   ens::KeepFreedMemoryForReuse();
   benchmark::Initialize(&argc, argv);

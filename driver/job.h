@@ -1,23 +1,14 @@
-// What the driver does once its flags are parsed: print a schedule, train and
-// evaluate, or evaluate a finished run again.
+// What the driver does once its flags are parsed: train and evaluate, or
+// evaluate a finished run again (printing a schedule or a model:
+// driver/inspect.h).
 #ifndef ENSEMBLES_DRIVER_JOB_H_
 #define ENSEMBLES_DRIVER_JOB_H_
 
-#include <cstdio>
-
 #include "absl/status/status.h"
-#include "core/distributed.h"
+#include "engine/distributed.h"
 #include "driver/run_config.h"
 
 namespace ens {
-
-// --print_lr: CSV "iteration,lr", one row per iteration from 1.
-absl::Status PrintLearningRates(const RunConfig& config, std::FILE* out);
-
-// --describe_model: the architecture of --model for --input_shape (CxHxW) and
-// --num_classes, one line per top-level layer, then "parameters: N".
-absl::Status DescribeModel(const RunConfig& config, const std::string& input_shape, int64_t num_classes,
-                           std::FILE* out);
 
 // Trains --method, evaluates, writes --out_dir, prints the table. With
 // `dist` (several processes): every rank must run the same flags; members

@@ -20,14 +20,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "core/cpu_memory.h"
-#include "core/cpu_threads.h"
 #include "core/plugin_loader.h"
+#include "core/user_path.h"
+#include "driver/inspect.h"
 #include "driver/job.h"
 #include "driver/list.h"
 #include "driver/process_exit.h"
 #include "driver/run_config.h"
-#include "core/user_path.h"
+#include "engine/cpu_memory.h"
+#include "engine/cpu_threads.h"
 
 DEFINE_bool(list, false, "print every registered method, model, dataset and schedule with its parameters, then exit");
 DEFINE_string(method, "deep_ensemble", "ensemble method (see --list)");

@@ -5,7 +5,7 @@
 #include <torch/version.h>
 
 #include "absl/strings/str_cat.h"
-#include "core/checkpoint.h"
+#include "engine/checkpoint.h"
 #include "absl/strings/str_format.h"
 
 namespace ens {
@@ -54,6 +54,7 @@ nlohmann::json ResultsToJson(const RunResults& r) {
       {"ensemble_size", r.ensemble_size},
       // How predictions/member_*.npy combine into the ensemble's prediction.
       {"combination", r.combination},
+      {"method_capabilities", r.method_capabilities},
       {"history", history},
       {"metrics", metrics},
       {"train_seconds", r.train_seconds},

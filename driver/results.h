@@ -14,8 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
-#include "core/evaluator.h"
-#include "core/progress.h"
+#include "engine/evaluator.h"
+#include "engine/progress.h"
 #include "driver/run_config.h"
 
 namespace ens {
@@ -25,10 +25,13 @@ struct RunResults {
   // Parsed parameters, defaults included, per component ("method", ...).
   std::map<std::string, std::map<std::string, std::string>> component_params;
   std::string device;
-  int world_size = 1;  // processes that trained the run (core/distributed.h)
+  int world_size = 1;  // processes that trained the run (engine/distributed.h)
   int64_t ensemble_size = 0;
   // How predictions/member_*.npy combine (Combination::ToJson).
   nlohmann::json combination;
+  // What the method is (independent_members, members_exchangeable,
+  // takes_user_schedule): what --dee_reference and the report check.
+  nlohmann::json method_capabilities;
   std::vector<EpochRecord> history;
   std::vector<SizeMetrics> metrics;
   double train_seconds = 0;

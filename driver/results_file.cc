@@ -28,9 +28,16 @@ absl::StatusOr<std::vector<std::pair<double, double>>> ReadDeeReference(const st
   std::vector<std::pair<double, double>> reference;
   try {
     const std::string method = (*results).at("config").at("method").get<std::string>();
-    if (method != "deep_ensemble") {
+    // Since 2026-12 results.json records the method's capabilities; an older
+    // file says only the method's name, and the deep ensemble was the one
+    // method of independently trained members besides `single`.
+    const bool independent = results->contains("method_capabilities")
+                                 ? (*results).at("method_capabilities").value("independent_members", false)
+                                 : method == "deep_ensemble";
+    if (!independent) {
       return absl::InvalidArgumentError(absl::StrCat("--dee_reference ", file, " is a '", method,
-                                                     "' run; DEE needs a deep_ensemble run"));
+                                                     "' run, not independently trained members; DEE needs a deep "
+                                                     "ensemble's run"));
     }
     for (const auto& m : (*results).at("metrics")) {
       if (m.at("cnll").is_null()) continue;
@@ -45,6 +52,10 @@ absl::StatusOr<std::vector<std::pair<double, double>>> ReadDeeReference(const st
   }
   if (reference.empty() || reference.front().first != 1) {
     return absl::InvalidArgumentError(absl::StrCat(file, ": the reference must include ensemble size 1"));
+  }
+  if (reference.size() < 2) {
+    return absl::InvalidArgumentError(absl::StrCat("--dee_reference ", file, " has one ensemble size; DEE needs a "
+                                                   "deep ensemble's curve over sizes"));
   }
   return reference;
 }

@@ -12,7 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "core/member_context.h"
+#include "engine/member_context.h"
 #include "core/status_macros.h"
 #include "ensembles/method.h"
 #include "metrics/golden_section.h"

@@ -15,11 +15,11 @@
 #include <torch/types.h>
 
 #include "absl/status/statusor.h"
-#include "core/distributed.h"
-#include "core/ensemble.h"
-#include "core/progress.h"
+#include "engine/distributed.h"
+#include "engine/ensemble.h"
+#include "engine/progress.h"
 #include "core/registry.h"
-#include "core/trainer.h"
+#include "engine/trainer.h"
 #include "datasets/dataset.h"
 #include "models/model.h"
 #include "schedulers/schedule.h"
@@ -55,7 +55,7 @@ struct TrainContext {
   // --members_together: TrainIndependentMembers trains this many members at
   // once as one BatchedNetwork (models/batched.h).
   int64_t members_together = 1;
-  // Several processes (core/distributed.h), or null. Trainer runs are then
+  // Several processes (engine/distributed.h), or null. Trainer runs are then
   // data-parallel over them, except in TrainIndependentMembers, which spreads
   // the members instead and records here which rank holds each one.
   const Distributed* distributed = nullptr;
@@ -82,7 +82,9 @@ class Method {
   virtual absl::StatusOr<int64_t> PlannedEpochs(const TrainContext& context) const = 0;
   // Whether --schedule applies (false for methods that fix their schedule).
   virtual bool TakesUserSchedule() const { return true; }
-  // Whether --members_together applies (independent members on shared data).
+  // Whether the members are networks trained independently on the same data
+  // (--members_together applies; results.json records it as
+  // independent_members, what a --dee_reference run must have).
   virtual bool TrainsMembersTogether() const { return false; }
   // Whether the members are exchangeable (independently trained, or i.i.d.
   // draws), so that a curve over ensemble sizes may average over their

@@ -6,6 +6,8 @@
 //   singlecycle  M networks from fresh inits, each one cosine cycle of
 //                --epochs / M epochs
 // `keep` uses only the last m snapshots, as the paper often does.
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "ensembles/method.h"
@@ -16,7 +18,7 @@ namespace {
 class SnapshotMethod : public Method {
  public:
   explicit SnapshotMethod(const Params& p)
-      : variant_(p.String("variant")), lr0_(p.DoubleOr("lr0", -1)), keep_(p.Int("keep")) {}
+      : variant_(p.String("variant")), lr0_(p.Has("lr0") ? std::optional<double>(p.Double("lr0")) : std::nullopt), keep_(p.Int("keep")) {}
 
   absl::StatusOr<int64_t> PlannedEpochs(const TrainContext& context) const override {
     const int64_t cycles = context.members;
@@ -46,7 +48,7 @@ class SnapshotMethod : public Method {
   absl::StatusOr<std::unique_ptr<Ensemble>> Train(const TrainContext& context) override {
     ENS_RETURN_IF_ERROR(PlannedEpochs(context).status());
     const int64_t cycles = context.members;
-    const std::string lr_arg = lr0_ > 0 ? absl::StrCat("lr0=", lr0_, ",") : "";
+    const std::string lr_arg = lr0_ ? absl::StrCat("lr0=", *lr0_, ",") : "";
     std::vector<StateDict> snapshots;
     if (variant_ == "singlecycle") {
       const int64_t epochs = context.epochs / cycles;
@@ -75,7 +77,7 @@ class SnapshotMethod : public Method {
 
  private:
   std::string variant_;
-  double lr0_;  // <= 0: --lr
+  std::optional<double> lr0_;  // none: --lr
   int64_t keep_;
 };
 

@@ -7,7 +7,7 @@
 #include <torch/torch.h>
 
 #include "absl/strings/str_cat.h"
-#include "core/ensemble_io.h"
+#include "engine/ensemble_io.h"
 #include "core/status_macros.h"
 
 namespace ens {

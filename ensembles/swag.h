@@ -18,7 +18,7 @@
 #include <torch/types.h>
 
 #include "absl/status/status.h"
-#include "core/ensemble.h"
+#include "engine/ensemble.h"
 #include "models/model.h"
 
 namespace ens {

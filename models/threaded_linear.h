@@ -2,7 +2,7 @@
 // its three matrix products (forward; input and weight gradients backward)
 // split by output rows across ATen's intra-op threads, one single-threaded
 // BLAS product per thread. OpenBLAS is held at one thread of its own
-// (core/cpu_threads.h: its spinning pool fights ATen's OpenMP threads in the
+// (engine/cpu_threads.h: its spinning pool fights ATen's OpenMP threads in the
 // convolutions around it), so a plain torch::nn::Linear runs lenet's fc1
 // (9216 x 128) on one core; split, the three products take half the time on
 // two cores (`BM_Linear` in benchmarks/training_benchmark.cc). Values and

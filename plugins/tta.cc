@@ -24,7 +24,7 @@
 #include <torch/torch.h>
 
 #include "absl/strings/str_cat.h"
-#include "core/ensemble_io.h"
+#include "engine/ensemble_io.h"
 #include "core/plugin_loader.h"
 #include "core/status_macros.h"
 #include "ensembles/method.h"

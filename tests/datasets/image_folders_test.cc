@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "core/trainer.h"
+#include "engine/trainer.h"
 #include "datasets/dataset.h"
 #include "datasets/image_files.h"
 #include "datasets/image_stream.h"

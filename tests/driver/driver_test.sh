@@ -227,6 +227,6 @@ PY
 python3 -c "
 import json; m = json.load(open('$tmp/sse/results.json'))['metrics']
 assert all(x['dee'] is not None and 1 <= x['dee'] <= 3 for x in m), m" || fail "DEE values"
-expect_error 2 "DEE needs a deep_ensemble run" "${data[@]}" --method=single --out_dir="$tmp/s" --dee_reference="$tmp/sse"
+expect_error 2 "is a 'snapshot' run, not independently trained members; DEE needs a deep ensemble's run" "${data[@]}" --method=single --out_dir="$tmp/s" --dee_reference="$tmp/sse"
 
 finish driver_test

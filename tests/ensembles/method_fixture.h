@@ -12,7 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/atomic_file.h"
-#include "core/evaluator.h"
+#include "engine/evaluator.h"
 #include "ensembles/method.h"
 #include "metrics/classification.h"
 

@@ -104,7 +104,7 @@ expect_error 2 "are the same setting with seed 1" "$tmp/de_1" "$tmp/de_1"
 expect_error 2 "--sizes: '0' is not a positive integer" --sizes=0 "$tmp/de_1"
 expect_error 2 "--gnuplot=/nonexistent/gnuplot not found" --out_dir="$tmp/r2" --gnuplot=/nonexistent/gnuplot "$tmp/de_1"
 expect_error 2 "no results directories given"
-expect_error 2 "--dee_reference $tmp/single/results.json is a 'single' run; DEE needs a deep_ensemble run" \
+expect_error 2 "--dee_reference $tmp/single/results.json has one ensemble size; DEE needs a deep ensemble's curve" \
   --dee_reference="$tmp/single" "$tmp/de_1"
 echo '{"config": {}}' >"$tmp/bad.json"
 expect_error 2 "$tmp/bad.json: not a results.json of the driver" "$tmp/bad.json"

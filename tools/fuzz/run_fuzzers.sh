@@ -23,7 +23,7 @@ flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -I
 sources=(tools/fuzz/fuzz_targets.cc datasets/idx_reader.cc datasets/cifar.cc datasets/mat_reader.cc
          datasets/image_files.cc datasets/image_stream.cc datasets/dataset.cc datasets/batches.cc
          core/params.cc core/closest_name.cc driver/results.cc tools/report/run_set.cc metrics/dee.cc
-         core/checkpoint.cc core/atomic_file.cc core/ensemble.cc core/npy.cc models/model.cc)
+         engine/checkpoint.cc core/atomic_file.cc engine/ensemble.cc core/npy.cc models/model.cc)
 objects=()
 for source in "${sources[@]}"; do
   object="$build/$(echo "$source" | tr / _).o"

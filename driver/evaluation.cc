@@ -1,0 +1,110 @@
+#include "driver/evaluation.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include <torch/torch.h>
+
+#include "absl/strings/str_cat.h"
+#include "core/atomic_file.h"
+#include "core/status_macros.h"
+#include "driver/results.h"
+#include "driver/run_directory.h"
+#include "driver/run_setup.h"
+#include "engine/evaluator.h"
+#include "engine/message_tags.h"
+#include "engine/trainer.h"
+
+namespace ens {
+namespace {
+
+// What evaluating an ensemble needs: the options, the batch maker, and the
+// context the ensemble predicts its members in (networks of the run's
+// architecture; BatchNorm recomputation reads the training split).
+struct EvalSetup {
+  EvalOptions options;
+  std::unique_ptr<BatchMaker> batches;
+  std::unique_ptr<MemberContext> context;
+};
+
+absl::StatusOr<EvalSetup> SetUpEvaluation(const RunConfig& config, const Ensemble& ensemble, const Dataset& data,
+                                          torch::Device device, const Params& model_params) {
+  EvalSetup setup;
+  EvalOptions& options = setup.options;
+  ENS_ASSIGN_OR_RETURN(options.sizes, ParseEvalSizes(config.eval_sizes, ensemble.size()));
+  options.cnll_splits = config.cnll_splits;
+  options.orders = config.eval_orders;
+  options.seed = config.seed;
+  setup.batches = std::make_unique<BatchMaker>(data, device, config.channels_last);
+  const BatchMaker* batches = setup.batches.get();
+  const int64_t batch_size = config.batch_size;
+  setup.context = std::make_unique<MemberContext>(
+      data.test, *batches, config.eval_batch_size,
+      NetworksOf(ModelMakerOf(config.model, model_params, SpecOf(data)), device, config.channels_last),
+      [&data, batches, batch_size](Network& member) { return RecomputeBatchNorm(member, data, *batches, batch_size); });
+  return setup;
+}
+
+// Distributed evaluation: member i's predictions come from the rank that
+// holds it (member-parallel: the one that trained it; otherwise i mod W).
+int RankOfMember(int64_t member, const std::vector<int>& member_ranks, const Distributed& dist) {
+  return member < static_cast<int64_t>(member_ranks.size()) ? member_ranks[member]
+                                                            : static_cast<int>(member % dist.world_size());
+}
+
+}  // namespace
+
+absl::Status ServePredictions(const RunConfig& config, const Ensemble& ensemble, const Dataset& data,
+                              torch::Device device, const Params& model_params, const std::vector<int>& member_ranks,
+                              const Distributed& dist) {
+  ENS_ASSIGN_OR_RETURN(EvalSetup setup, SetUpEvaluation(config, ensemble, data, device, model_params));
+  const int64_t predicted = MembersToPredict(setup.options, ensemble.size());
+  for (int64_t i = 0; i < predicted; ++i) {
+    if (RankOfMember(i, member_ranks, dist) != dist.rank()) continue;
+    ENS_ASSIGN_OR_RETURN(const torch::Tensor log_probs, ensemble.MemberLogProbs(i, *setup.context));
+    ENS_RETURN_IF_ERROR(dist.Send(log_probs, 0, kMemberPredictionsTag + static_cast<int>(i)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EvaluateAndReport(const RunConfig& config, const std::string& out_dir, const Ensemble& ensemble,
+                               const Dataset& data, torch::Device device, const Params& model_params,
+                               std::vector<std::pair<double, double>> dee_reference, RunResults* results,
+                               ProgressReporter* progress, const Distributed* dist,
+                               const std::vector<int>& member_ranks) {
+  ENS_ASSIGN_OR_RETURN(EvalSetup setup, SetUpEvaluation(config, ensemble, data, device, model_params));
+  EvalOptions& options = setup.options;
+  options.predictions_dir = absl::StrCat(out_dir, "/predictions");
+  ENS_RETURN_IF_ERROR(MakeDirectories(options.predictions_dir));
+  options.dee_reference = std::move(dee_reference);
+  if (dist) {
+    const int64_t rows = data.test.size(), classes = data.num_classes;
+    options.member_log_probs = [dist, &member_ranks, rows, classes](int64_t i) -> absl::StatusOr<torch::Tensor> {
+      const int rank = RankOfMember(i, member_ranks, *dist);
+      if (rank == 0) return torch::Tensor();
+      torch::Tensor log_probs = torch::empty({rows, classes}, torch::kFloat);
+      ENS_RETURN_IF_ERROR(dist->Recv(log_probs, rank, kMemberPredictionsTag + static_cast<int>(i)));
+      return log_probs;
+    };
+  }
+  const auto start = std::chrono::steady_clock::now();
+  ENS_ASSIGN_OR_RETURN(results->metrics, EvaluateEnsemble(ensemble, *setup.context, options, progress));
+  results->eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  results->ensemble_size = ensemble.size();
+  results->combination = ensemble.combination().ToJson();
+  ENS_RETURN_IF_ERROR(
+      WriteFileAtomically(absl::StrCat(out_dir, "/results.json"), ResultsToJson(*results).dump(2) + "\n"));
+  std::printf("%s", FormatMetricsTable(absl::StrCat(config.method, " / ", config.model, " / ", config.dataset,
+                                                    " (", ensemble.size(), " members, ", results->device,
+                                                    config.eval_orders > 1
+                                                        ? absl::StrCat("; each size the mean of ", config.eval_orders,
+                                                                       " member orders")
+                                                        : "",
+                                                    ")"),
+                                       results->metrics)
+                        .c_str());
+  std::printf("results: %s/results.json\n", out_dir.c_str());
+  return absl::OkStatus();
+}
+
+}  // namespace ens
