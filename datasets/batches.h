@@ -9,6 +9,18 @@
 
 namespace ens {
 
+// The random choices of an augmentation for n examples: crop offsets dy, dx
+// [n, 1] (long) in [0, 2 * padding], flips [n, 1, 1, 1] (bool); undefined
+// for what the augmentation does not do.
+struct AugmentationDraws {
+  torch::Tensor dy, dx, flip;
+};
+
+// Draws them in this order (dy, dx, flip) from `generator`, or LibTorch's
+// default one of the device in `floats` (a float type: the flips' draw).
+AugmentationDraws DrawAugmentation(int64_t n, const Augmentation& augmentation, const torch::TensorOptions& floats,
+                                   c10::optional<torch::Generator> generator = c10::nullopt);
+
 class BatchMaker {
  public:
   // Keeps per-channel mean and std as [1, C, 1, 1] tensors on `device`.
@@ -22,6 +34,10 @@ class BatchMaker {
   // Random crop (after zero padding) and horizontal flip, per example, done
   // with batched indexing; randomness from LibTorch's generator.
   torch::Tensor Augment(const torch::Tensor& batch, const Augmentation& augmentation) const;
+  // The same with the random choices given (rows of `draws` for the batch's
+  // examples, on any device).
+  torch::Tensor Augment(const torch::Tensor& batch, const Augmentation& augmentation,
+                        const AugmentationDraws& draws) const;
 
   torch::Device device() const { return device_; }
 

@@ -29,8 +29,9 @@ struct RunResults {
   int64_t ensemble_size = 0;
   // How predictions/member_*.npy combine (Combination::ToJson).
   nlohmann::json combination;
-  // What the method is (independent_members, members_exchangeable,
-  // takes_user_schedule): what --dee_reference and the report check.
+  // What the method is (independent_members_on_shared_data,
+  // members_exchangeable, takes_user_schedule): what --dee_reference and the
+  // report check.
   nlohmann::json method_capabilities;
   std::vector<EpochRecord> history;
   std::vector<SizeMetrics> metrics;

@@ -31,8 +31,12 @@ absl::StatusOr<std::vector<std::pair<double, double>>> ReadDeeReference(const st
     // Since 2026-12 results.json records the method's capabilities; an older
     // file says only the method's name, and the deep ensemble was the one
     // method of independently trained members besides `single`.
-    const bool independent = results->contains("method_capabilities")
-                                 ? (*results).at("method_capabilities").value("independent_members", false)
+    const auto capabilities = results->find("method_capabilities");
+    if (capabilities != results->end() && !capabilities->is_object()) {
+      return absl::DataLossError(absl::StrCat(file, ": method_capabilities is not an object"));
+    }
+    const bool independent = capabilities != results->end()
+                                 ? capabilities->value("independent_members_on_shared_data", false)
                                  : method == "deep_ensemble";
     if (!independent) {
       return absl::InvalidArgumentError(absl::StrCat("--dee_reference ", file, " is a '", method,

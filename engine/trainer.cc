@@ -254,14 +254,17 @@ absl::Status RecomputeBatchNorm(Network& net, const Dataset& data, const BatchMa
   const int64_t n = data.train.size();
   // Batches in order; a last batch of one example is left out.
   const int64_t count = n / batch_size + (n % batch_size >= 2 ? 1 : 0);
-  TrainingBatches source(data.train, batches.device());
+  // Read where the split lies (Normalize moves each batch to the device), so
+  // a pass per sample never copies the whole split to the GPU.
+  const torch::Device where = data.train.streamed() ? torch::Device(torch::kCPU) : data.train.images.device();
+  TrainingBatches source(data.train, where);
   std::vector<int64_t> order(n);
   std::iota(order.begin(), order.end(), 0);
   absl::Status status = source.StartEpoch(order, batch_size, count);
-  const torch::TensorOptions on_device = torch::TensorOptions(batches.device()).dtype(torch::kLong);
+  const torch::TensorOptions indices = torch::TensorOptions(where).dtype(torch::kLong);
   for (int64_t b = 0; b < count && status.ok(); ++b) {
     const int64_t begin = b * batch_size, end = std::min(begin + batch_size, n);
-    absl::StatusOr<torch::Tensor> images = source.Next(torch::arange(begin, end, on_device), 0, end - begin);
+    absl::StatusOr<torch::Tensor> images = source.Next(torch::arange(begin, end, indices), 0, end - begin);
     if (images.ok()) {
       net.forward(batches.Normalize(*images));
     } else {

@@ -24,6 +24,7 @@
 #include <torch/types.h>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "engine/checkpoint.h"
 #include "engine/distributed.h"
 #include "engine/gradient_exchange.h"

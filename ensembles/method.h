@@ -84,7 +84,7 @@ class Method {
   virtual bool TakesUserSchedule() const { return true; }
   // Whether the members are networks trained independently on the same data
   // (--members_together applies; results.json records it as
-  // independent_members, what a --dee_reference run must have).
+  // independent_members_on_shared_data, what a --dee_reference run must have).
   virtual bool TrainsMembersTogether() const { return false; }
   // Whether the members are exchangeable (independently trained, or i.i.d.
   // draws), so that a curve over ensemble sizes may average over their

@@ -18,7 +18,7 @@ namespace {
 class SnapshotMethod : public Method {
  public:
   explicit SnapshotMethod(const Params& p)
-      : variant_(p.String("variant")), lr0_(p.Has("lr0") ? std::optional<double>(p.Double("lr0")) : std::nullopt), keep_(p.Int("keep")) {}
+      : variant_(p.String("variant")), lr0_(p.Has("lr0") && p.Double("lr0") > 0 ? std::optional<double>(p.Double("lr0")) : std::nullopt), keep_(p.Int("keep")) {}
 
   absl::StatusOr<int64_t> PlannedEpochs(const TrainContext& context) const override {
     const int64_t cycles = context.members;
@@ -77,7 +77,7 @@ class SnapshotMethod : public Method {
 
  private:
   std::string variant_;
-  std::optional<double> lr0_;  // none: --lr
+  std::optional<double> lr0_;  // none (or 0): --lr
   int64_t keep_;
 };
 

@@ -2,7 +2,8 @@
 // in-domain uncertainty estimation", section 5): one trained network; member
 // i is that network on the i-th augmented view of every test image (random
 // crop after zero padding and horizontal flip by default), the views drawn
-// from the stream (seed, i); members averaged as probabilities. A method
+// from the stream (seed, i), whatever the batch size and device; members
+// averaged as probabilities. A method
 // plugin: it is built against header targets only and brings its own
 // ensemble kind, whose members are views of the input, not weights.
 //
@@ -20,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
@@ -50,17 +52,24 @@ class TtaEnsemble : public ens::Ensemble {
     ENS_ASSIGN_OR_RETURN(ens::Network* const net, context.NetworkOf("standard"));
     ENS_RETURN_IF_ERROR(ens::LoadState(*net, weights_));
     net->eval();
-    // The views of member i: crops and flips from the stream (seed, i), the
-    // same on every call.
-    torch::manual_seed(ens::DeriveSeed(seed_, static_cast<uint64_t>(i)));
-    torch::NoGradGuard no_grad;
+    // The views of member i: every image's crop and flip drawn at once from
+    // the stream (seed, i) on the CPU, so they do not depend on the batch
+    // size or the device.
     const ens::Split& split = context.split();
+    torch::Generator generator = at::detail::createCPUGenerator(ens::DeriveSeed(seed_, static_cast<uint64_t>(i)));
+    const ens::AugmentationDraws draws = ens::DrawAugmentation(split.size(), augmentation_, torch::kFloat, generator);
+    auto rows = [](const torch::Tensor& t, int64_t begin, int64_t end) {
+      return t.defined() ? t.slice(0, begin, end) : t;
+    };
+    torch::NoGradGuard no_grad;
     const ens::BatchMaker& batches = context.batches();
     std::vector<torch::Tensor> parts;
     for (int64_t begin = 0; begin < split.size(); begin += context.batch_size()) {
       const int64_t end = std::min(begin + context.batch_size(), split.size());
+      const ens::AugmentationDraws batch_draws{rows(draws.dy, begin, end), rows(draws.dx, begin, end),
+                                               rows(draws.flip, begin, end)};
       const torch::Tensor view =
-          batches.Augment(batches.Normalize(split.images.slice(0, begin, end)), augmentation_);
+          batches.Augment(batches.Normalize(split.images.slice(0, begin, end)), augmentation_, batch_draws);
       parts.push_back(torch::log_softmax(net->forward(view).to(torch::kFloat), 1).cpu());
     }
     return torch::cat(parts, 0);

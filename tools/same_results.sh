@@ -2,7 +2,8 @@
 # Does a change keep every method's results? Builds the driver of BASE (a
 # commit, default HEAD) in a scratch worktree and the driver of the working
 # tree, runs every registered method with both on the same short job (mlp on
-# 1,000 Fashion-MNIST images, same seed, CPU), and compares their
+# 1,000 Fashion-MNIST images with random crops and flips, same seed, CPU),
+# and compares their
 # results.json (metrics and training history, timings aside) and every
 # prediction file byte for byte. Prints one line per method and exits 1 if
 # any differs. A refactor must leave them all "same".
@@ -43,7 +44,7 @@ base_driver=$(build "$scratch/base") || { echo "$base_driver"; exit 2; }
 head_driver=$(build "$PWD") || { echo "$head_driver"; exit 2; }
 echo "base: $(git rev-parse --short "$base"); head: the working tree of $(git rev-parse --short HEAD)"
 
-job=(--model=mlp --dataset=fashion_mnist --dataset_args=train_limit=1000,val_size=200 --members=2 --epochs=2
+job=(--model=mlp --dataset=fashion_mnist --dataset_args=train_limit=1000,val_size=200,augment=crop_flip --members=2 --epochs=2
      --batch_size=64 --seed=7 --device=cpu --threads=1 --eval_batch_size=500 "${extra[@]}")
 methods=$("$head_driver" --list | awk '/^methods/ {on = 1; next} /^[a-z]/ && on && !/^  / {on = 0} on && /^  [a-z_]+ / {print $1}')
 [ -n "$methods" ] || { echo "no methods in --list"; exit 2; }

@@ -181,6 +181,23 @@ TEST(EnsembleTest, SaveLoadRoundTripAndDropoutDraws) {
   };
   EXPECT_TRUE(pass(1).equal(pass(1)));
   EXPECT_FALSE(pass(1).equal(pass(2)));
+  // A context on another split predicts there, with the networks the first
+  // one built (its source builds a new one on every call).
+  int built = 0;
+  MemberContext fresh(data.test, batches, 1000, [&](const std::string&) -> absl::StatusOr<std::shared_ptr<Network>> {
+    ++built;
+    return std::shared_ptr<Network>(*MakeModel("mlp", "width=32,depth=1,dropout=0.5", ModelSpec{1, 8, 4},
+                                               StandardLayers()));
+  });
+  MemberContext on_train = fresh.OnSplit(data.train);
+  auto train_pass = samples.MemberLogProbs(1, on_train);
+  ASSERT_TRUE(train_pass.ok()) << train_pass.status();
+  EXPECT_EQ(train_pass->size(0), data.train.size());
+  auto test_pass = samples.MemberLogProbs(1, fresh);
+  ASSERT_TRUE(test_pass.ok());
+  EXPECT_TRUE(test_pass->equal(pass(1)));
+  EXPECT_EQ(*on_train.NetworkOf("standard"), *fresh.NetworkOf("standard"));
+  EXPECT_EQ(built, 1);
   ASSERT_TRUE(samples.Save(dir).ok());
   auto reloaded = LoadEnsemble(dir);
   ASSERT_TRUE(reloaded.ok()) << reloaded.status();

@@ -51,7 +51,18 @@ cp -r "$tmp/views" "$tmp/views_again"
 "$driver" --plugins="$tta" --eval_only --out_dir="$tmp/views_again" --threads=1 --eval_batch_size=128 \
   >"$tmp/log" 2>&1 || fail "tta --eval_only: $(tail -3 "$tmp/log")"
 same_outputs "$tmp/views" "$tmp/views_again"
-# Without the plugin the kind is unknown: one line naming it.
+# The views do not depend on the batch size: another --eval_batch_size, the
+# same metrics (up to the forward pass's rounding).
+cp -r "$tmp/views" "$tmp/views_batch"
+"$driver" --plugins="$tta" --eval_only --out_dir="$tmp/views_batch" --threads=1 --eval_batch_size=37 \
+  >"$tmp/log" 2>&1 || fail "tta --eval_only --eval_batch_size=37: $(tail -3 "$tmp/log")"
+python3 - "$tmp/views/results.json" "$tmp/views_batch/results.json" <<'PY' || fail "views depend on the batch size"
+import json, sys
+a, b = (json.load(open(p))["metrics"] for p in sys.argv[1:3])
+for x, y in zip(a, b):
+    assert x["error"] == y["error"] and abs(x["nll"] - y["nll"]) < 1e-5, (x, y)
+PY
+# Without the plugin its method is unknown: one line naming it.
 expect_error 2 "'tta'" --eval_only --out_dir="$tmp/views_again"
 
 # The README's "Write a method plugin" example.

@@ -23,14 +23,15 @@ flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -I
 sources=(tools/fuzz/fuzz_targets.cc datasets/idx_reader.cc datasets/cifar.cc datasets/mat_reader.cc
          datasets/image_files.cc datasets/image_stream.cc datasets/dataset.cc datasets/batches.cc
          core/params.cc core/closest_name.cc driver/results.cc tools/report/run_set.cc metrics/dee.cc
-         engine/checkpoint.cc core/atomic_file.cc engine/ensemble.cc core/npy.cc models/model.cc)
+         engine/checkpoint.cc core/atomic_file.cc engine/ensemble.cc engine/member_context.cc
+         engine/combination.cc core/npy.cc models/model.cc)
 objects=()
 for source in "${sources[@]}"; do
   object="$build/$(echo "$source" | tr / _).o"
   # Recompiled when the source or any of our headers is newer (a stale object
   # built against an older struct layout crashes like a real bug).
   if [ ! -f "$object" ] || [ "$source" -nt "$object" ] ||
-     [ -n "$(find core datasets models metrics driver tools ensembles schedulers -name '*.h' -newer "$object" | head -1)" ]; then
+     [ -n "$(find core engine datasets models metrics driver tools ensembles schedulers -name '*.h' -newer "$object" | head -1)" ]; then
     echo "compile $source"
     clang++ "${flags[@]}" -fsanitize=fuzzer-no-link -c "$source" -o "$object"
   fi
