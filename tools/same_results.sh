@@ -3,10 +3,9 @@
 # commit, default HEAD) in a scratch worktree and the driver of the working
 # tree, runs every registered method with both on the same short job (mlp on
 # 1,000 Fashion-MNIST images with random crops and flips, same seed, CPU),
-# and compares their
-# results.json (metrics and training history, timings aside) and every
-# prediction file byte for byte. Prints one line per method and exits 1 if
-# any differs. A refactor must leave them all "same".
+# and compares their results.json (metrics and training history, timings
+# aside) and every prediction file byte for byte. Prints one line per method
+# and exits 1 if any differs. A refactor must leave them all "same".
 #
 #   tools/same_results.sh [BASE] [-- EXTRA DRIVER FLAGS]
 #   bazel flags (e.g. --config=libtorch2, for a BASE that has that config)
