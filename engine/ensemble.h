@@ -132,8 +132,8 @@ absl::StatusOr<std::unique_ptr<Ensemble>> LoadStochasticPasses(const StochasticP
 // manifest's "kind" selects a loader from EnsembleKindRegistry().
 absl::StatusOr<std::unique_ptr<Ensemble>> LoadEnsemble(const std::string& members_dir);
 
-// Loaders by manifest kind ("stored", "swag", ...), so that a
-// method in a plugin can bring its own kind of ensemble.
+// Loaders by manifest kind ("stored" here, the others beside their methods),
+// so that a method in a plugin can bring its own kind of ensemble.
 using EnsembleLoader = std::function<absl::StatusOr<std::unique_ptr<Ensemble>>(const std::string& members_dir,
                                                                                const nlohmann::json& manifest)>;
 Registry<EnsembleLoader>& EnsembleKindRegistry();

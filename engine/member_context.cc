@@ -47,7 +47,9 @@ absl::Status MemberContext::RecomputeBatchNorm(Network& net) const {
   return recompute_batchnorm_(net);
 }
 
-torch::Tensor MemberContext::Predict(Network& net) const { return PredictLogProbs(net, split_, batches_, batch_size_); }
+torch::Tensor MemberContext::Predict(Network& net, const InputView& view) const {
+  return PredictLogProbs(net, split_, batches_, batch_size_, view);
+}
 
 MemberContext MemberContext::OnSplit(const Split& split) const {
   MemberContext other(split, batches_, batch_size_, networks_, recompute_batchnorm_);
@@ -55,13 +57,15 @@ MemberContext MemberContext::OnSplit(const Split& split) const {
   return other;
 }
 
-torch::Tensor PredictLogProbs(Network& net, const Split& split, const BatchMaker& batches, int64_t batch_size) {
+torch::Tensor PredictLogProbs(Network& net, const Split& split, const BatchMaker& batches, int64_t batch_size,
+                              const InputView& view) {
   torch::NoGradGuard no_grad;
   std::vector<torch::Tensor> parts;
   const int64_t n = split.size();
   for (int64_t begin = 0; begin < n; begin += batch_size) {
     const int64_t end = std::min(begin + batch_size, n);
-    const torch::Tensor logits = net.forward(batches.Normalize(split.images.slice(0, begin, end)));
+    const torch::Tensor inputs = batches.Normalize(split.images.slice(0, begin, end));
+    const torch::Tensor logits = net.forward(view ? view(inputs, begin, end) : inputs);
     parts.push_back(torch::log_softmax(logits.to(torch::kFloat), 1).cpu());
   }
   return torch::cat(parts, 0);

@@ -33,6 +33,10 @@ namespace ens {
 // the named kind (LayerKindRegistry), on the evaluation device.
 using NetworkSource = std::function<absl::StatusOr<std::shared_ptr<Network>>(const std::string& layer_kind)>;
 
+// What the network sees of normalised inputs, rows [begin, end) of the split
+// (an ensemble whose members are views of the input).
+using InputView = std::function<torch::Tensor(const torch::Tensor& inputs, int64_t begin, int64_t end)>;
+
 // Recomputes `net`'s BatchNorm statistics from the training data.
 using BatchNormRecompute = std::function<absl::Status(Network& net)>;
 
@@ -60,8 +64,9 @@ class MemberContext {
   absl::Status RecomputeBatchNorm(Network& net) const;
 
   // Log-probabilities [N, C] (float, CPU) of `net`, as it is set up now, on
-  // the split, in batches of batch_size().
-  torch::Tensor Predict(Network& net) const;
+  // the split, in batches of batch_size(); `view` (optional) replaces each
+  // normalised batch of rows [begin, end) by what the network sees.
+  torch::Tensor Predict(Network& net, const InputView& view = nullptr) const;
 
   // The same networks and BatchNorm data on another split (out-of-domain,
   // shifted, validation).
@@ -78,7 +83,8 @@ class MemberContext {
 };
 
 // Log-probabilities [N, C] (float, CPU) of `net` as it is set up now.
-torch::Tensor PredictLogProbs(Network& net, const Split& split, const BatchMaker& batches, int64_t batch_size);
+torch::Tensor PredictLogProbs(Network& net, const Split& split, const BatchMaker& batches, int64_t batch_size,
+                              const InputView& view = nullptr);
 
 }  // namespace ens
 

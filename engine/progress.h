@@ -17,7 +17,7 @@ namespace ens {
 // One epoch of one training run, as kept in results.json's history.
 struct EpochRecord {
   int64_t member = 0;  // index of the run (0-based)
-  std::string phase;   // e.g. "train", "pretrain", "fge"
+  std::string phase;   // e.g. "train", "pretrain"
   int64_t epoch = 0;   // 1-based within the run
   double lr = 0;       // at the epoch's last iteration
   double loss = 0;     // mean training loss

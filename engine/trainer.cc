@@ -169,8 +169,8 @@ absl::StatusOr<Trainer::StepResult> Trainer::Step(const torch::Tensor& rows, int
     const double share = static_cast<double>(last - first) / static_cast<double>(count);
     (loss * (together * share)).backward();
     loss = loss.detach() * share;
-    const BatchHook plain;
-    correct = (options_.batch_hook ? *options_.batch_hook : plain).Correct(logits.detach(), batch);
+    static const BatchHook kAsTheyCome;
+    correct = (options_.batch_hook ? *options_.batch_hook : kAsTheyCome).Correct(logits.detach(), batch);
   }
   StepResult result;
   if (exchange_.active()) {  // the batch's loss and count over every rank

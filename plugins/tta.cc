@@ -61,18 +61,11 @@ class TtaEnsemble : public ens::Ensemble {
     auto rows = [](const torch::Tensor& t, int64_t begin, int64_t end) {
       return t.defined() ? t.slice(0, begin, end) : t;
     };
-    torch::NoGradGuard no_grad;
     const ens::BatchMaker& batches = context.batches();
-    std::vector<torch::Tensor> parts;
-    for (int64_t begin = 0; begin < split.size(); begin += context.batch_size()) {
-      const int64_t end = std::min(begin + context.batch_size(), split.size());
-      const ens::AugmentationDraws batch_draws{rows(draws.dy, begin, end), rows(draws.dx, begin, end),
-                                               rows(draws.flip, begin, end)};
-      const torch::Tensor view =
-          batches.Augment(batches.Normalize(split.images.slice(0, begin, end)), augmentation_, batch_draws);
-      parts.push_back(torch::log_softmax(net->forward(view).to(torch::kFloat), 1).cpu());
-    }
-    return torch::cat(parts, 0);
+    return context.Predict(*net, [&](const torch::Tensor& inputs, int64_t begin, int64_t end) {
+      return batches.Augment(inputs, augmentation_,
+                             {rows(draws.dy, begin, end), rows(draws.dx, begin, end), rows(draws.flip, begin, end)});
+    });
   }
 
   absl::Status Save(const std::string& dir) const override {
