@@ -201,8 +201,13 @@ BENCHMARK(BM_Linear)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime
 
 // The driver's process settings (engine/cpu_memory.h), then Google Benchmark's main.
 int main(int argc, char** argv) {
+  ens::RestartForFasterBlasKernels(argv);
   ens::KeepFreedMemoryForReuse();
   benchmark::Initialize(&argc, argv);
+  if (const std::string kernels = ens::BlasKernels(); !kernels.empty()) {
+    benchmark::AddCustomContext("openblas_kernels",
+                                kernels + (ens::BlasRestartNote().empty() ? "" : " (OPENBLAS_CORETYPE set by the benchmark)"));
+  }
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -11,6 +11,24 @@
 #include "absl/strings/str_cat.h"
 
 namespace ens {
+namespace {
+
+// The directory entry of a renamed file is durable only once its directory is
+// fsynced (POSIX leaves it to the file system; ext4 without it can lose the
+// rename, and the file with it, at a power cut).
+absl::Status SyncDirectoryOf(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  const int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return absl::InternalError(absl::StrCat(dir, ": cannot open to sync: ", strerror(errno)));
+  const bool synced = fsync(fd) == 0 || errno == EINVAL;  // EINVAL: a file system that cannot sync directories
+  const std::string error = strerror(errno);
+  close(fd);
+  if (!synced) return absl::InternalError(absl::StrCat(dir, ": cannot sync: ", error));
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents) {
   const std::string tmp = absl::StrCat(path, ".tmp.", getpid());
@@ -38,7 +56,7 @@ absl::Status WriteFileAtomically(const std::string& path, absl::string_view cont
     unlink(tmp.c_str());
     return absl::InternalError(absl::StrCat(path, ": cannot rename into place: ", error));
   }
-  return absl::OkStatus();
+  return SyncDirectoryOf(path);
 }
 
 absl::Status MakeDirectories(const std::string& path) {

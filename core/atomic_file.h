@@ -1,6 +1,8 @@
 // Files that appear whole or not at all: write to a temporary file beside the
-// target, fsync, rename. A run killed mid-write never leaves a file that
-// looks complete.
+// target, fsync, rename, fsync the directory. A run killed mid-write, or a
+// machine that loses power after the call returned, never leaves a file that
+// looks complete but is empty or torn. Every file a run promises (members,
+// checkpoints, predictions, results.json) is written here.
 #ifndef ENSEMBLES_CORE_ATOMIC_FILE_H_
 #define ENSEMBLES_CORE_ATOMIC_FILE_H_
 

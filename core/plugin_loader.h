@@ -29,7 +29,8 @@ namespace ens {
 // 2: registration moved from load time into PluginInfo::register_components.
 // 3: an Ensemble predicts its members (MemberLogProbs with a MemberContext)
 //    and says how they combine; method plugins (//ensembles:method_api).
-inline constexpr int kPluginApiVersion = 3;
+// 4: Method::PlannedMembers.
+inline constexpr int kPluginApiVersion = 4;
 
 // Every version keeps api_version first: the loader reads it before trusting
 // anything else in the struct.

@@ -4,13 +4,13 @@
 
 #include <chrono>
 #include <ctime>
-#include <limits>
 #include <memory>
 
 #include <torch/torch.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/atomic_file.h"
 #include "core/status_macros.h"
 #include "core/user_path.h"
 #include "driver/evaluation.h"
@@ -60,9 +60,10 @@ absl::StatusOr<std::vector<std::pair<double, double>>> DeeReferenceOf(const RunC
   return ReadDeeReference(UserPath(config.dee_reference));
 }
 
-}  // namespace
-
-absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
+// What can be checked from the flags alone, before any data is read: the
+// flags, the components and their parameters, the combinations, --eval_sizes
+// against the ensemble the method will return.
+absl::StatusOr<Components> CheckTrainingFlags(const RunConfig& config) {
   ENS_RETURN_IF_ERROR(CheckCommonFlags(config));
   ENS_ASSIGN_OR_RETURN(Components components, ResolveComponents(config));
   if (config.members_together > 1 && !components.method->TrainsMembersTogether()) {
@@ -70,31 +71,60 @@ absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
         "--members_together: method '", config.method, "' does not train independent members on shared data (",
         absl::StrJoin(MethodsThat([](const Method& m) { return m.TrainsMembersTogether(); }), ", "), " do)"));
   }
-  if (config.dry_run) {
-    if (config.device != "cpu" && config.device != "cuda" && config.device != "auto") {
-      return ResolveDevice(config.device).status();
-    }
-    if (!config.eval_sizes.empty()) {
-      ENS_RETURN_IF_ERROR(ParseEvalSizes(config.eval_sizes, std::numeric_limits<int64_t>::max()).status());
-    }
-    std::printf("ok: method %s, model %s, dataset %s, %lld members, %lld epochs, device %s (not run: --dry_run)\n",
-                config.method.c_str(), config.model.c_str(), config.dataset.c_str(),
-                static_cast<long long>(config.members), static_cast<long long>(config.epochs), config.device.c_str());
-    return absl::OkStatus();
+  if (!config.eval_sizes.empty()) {
+    TrainContext plan;
+    plan.members = config.members;
+    plan.epochs = config.epochs;
+    plan.batch_size = config.batch_size;
+    const int64_t members = components.method->PlannedMembers(plan);
+    ENS_RETURN_IF_ERROR(ParseEvalSizes(config.eval_sizes, members).status());
   }
+  if (config.resume && config.out_dir.empty()) return absl::InvalidArgumentError("--resume needs --out_dir");
+  return components;
+}
+
+// --dry_run: also what needs the machine but no data: the device's name, the
+// DEE reference, and --out_dir (free, and holding what --resume / --overwrite
+// expect).
+absl::Status DryRun(const RunConfig& config, const Components& components) {
+  absl::StatusOr<torch::Device> device = ResolveDevice(config.device);
+  if (!device.ok() && config.device != "cuda") return device.status();  // cuda without a GPU: the run says
+  ENS_RETURN_IF_ERROR(DeeReferenceOf(config).status());
+  if (!config.out_dir.empty()) {
+    const std::string out_dir = UserPath(config.out_dir);
+    ENS_RETURN_IF_ERROR(CheckRunDirectoryFree(out_dir));
+    ENS_RETURN_IF_ERROR(CheckRunDirectory(
+        out_dir, config.resume, config.overwrite,
+        TrainingIdentity(config, components, device.ok() ? *device : torch::Device(torch::kCUDA))));
+  }
+  std::printf("ok: method %s, model %s, dataset %s, %lld members, %lld epochs, device %s (not run: --dry_run)\n",
+              config.method.c_str(), config.model.c_str(), config.dataset.c_str(),
+              static_cast<long long>(config.members), static_cast<long long>(config.epochs), config.device.c_str());
+  return absl::OkStatus();
+}
+
+// Takes `dir` for this process and makes it ready for the run.
+absl::Status LockAndPrepare(const std::string& dir, const RunConfig& config, const nlohmann::json& identity,
+                            RunDirectoryLock* lock) {
+  ENS_RETURN_IF_ERROR(MakeDirectories(dir));
+  ENS_ASSIGN_OR_RETURN(*lock, LockRunDirectory(dir));
+  return PrepareRunDirectory(dir, config.resume, config.overwrite, identity);
+}
+
+}  // namespace
+
+absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
+  ENS_ASSIGN_OR_RETURN(Components components, CheckTrainingFlags(config));
+  if (config.dry_run) return DryRun(config, components);
   ENS_ASSIGN_OR_RETURN(const torch::Device device, DeviceFor(config, dist ? dist->local_rank() : 0));
   const bool rank_zero = dist == nullptr || dist->rank() == 0;
   std::vector<std::pair<double, double>> dee_reference;  // rank 0 evaluates
   if (rank_zero) {
     ENS_ASSIGN_OR_RETURN(dee_reference, DeeReferenceOf(config));
   }
-  // The form of --eval_sizes is checked now; the bound once the ensemble exists.
-  if (!config.eval_sizes.empty()) {
-    ENS_RETURN_IF_ERROR(ParseEvalSizes(config.eval_sizes, std::numeric_limits<int64_t>::max()).status());
-  }
-  if (config.resume && config.out_dir.empty()) return absl::InvalidArgumentError("--resume needs --out_dir");
   std::string out_dir = UserPath(config.out_dir.empty() ? DefaultOutDir(config) : config.out_dir);
   nlohmann::json identity = TrainingIdentity(config, components, device);
+  RunDirectoryLock lock;  // this process's directory, held until the job returns
   // Where this process keeps its checkpoints: rank r > 0 in out_dir/rank_<r>.
   std::string state_dir = out_dir;
   if (dist) {
@@ -114,16 +144,13 @@ absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
     out_dir = out_dirs[0];  // rank 0's (a default one carries a time stamp)
     if (!rank_zero) state_dir = absl::StrCat(out_dir, "/rank_", dist->rank());
     // Rank 0's directory first (--overwrite clears it), then the others'.
-    ENS_RETURN_IF_ERROR(dist->Agree("preparing --out_dir", rank_zero ? PrepareRunDirectory(out_dir, config.resume,
-                                                                                           config.overwrite, identity)
-                                                                      : absl::OkStatus()));
+    ENS_RETURN_IF_ERROR(dist->Agree(
+        "preparing --out_dir", rank_zero ? LockAndPrepare(out_dir, config, identity, &lock) : absl::OkStatus()));
     identity["rank"] = dist->rank();
     ENS_RETURN_IF_ERROR(dist->Agree("preparing the ranks' directories",
-                                    rank_zero ? absl::OkStatus()
-                                              : PrepareRunDirectory(state_dir, config.resume, config.overwrite,
-                                                                    identity)));
+                                    rank_zero ? absl::OkStatus() : LockAndPrepare(state_dir, config, identity, &lock)));
   } else {
-    ENS_RETURN_IF_ERROR(PrepareRunDirectory(out_dir, config.resume, config.overwrite, identity));
+    ENS_RETURN_IF_ERROR(LockAndPrepare(out_dir, config, identity, &lock));
   }
   ENS_ASSIGN_OR_RETURN(const Dataset data, MakeDataset(config.dataset, config.dataset_args, {config.seed}));
   ProgressReporter progress(stderr, isatty(2) != 0);
@@ -132,7 +159,9 @@ absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
                                 data.image_size(), ", ", data.num_classes, " classes; device ", device.str(),
                                 "; threads ", torch::get_num_threads()));
   if (device.is_cpu()) {
-    if (const std::string warning = BlasKernelWarning(); !warning.empty()) progress.Message(warning);
+    for (const std::string& line : {BlasRestartNote(), BlasKernelWarning()}) {
+      if (!line.empty()) progress.Message(line);
+    }
   }
   RunResults results;
   results.config = config;
@@ -204,6 +233,12 @@ absl::Status RunEvalOnly(const RunConfig& flags) {
   if (flags.out_dir.empty()) return absl::InvalidArgumentError("--eval_only needs --out_dir of a finished run");
   const std::string out_dir = UserPath(flags.out_dir);
   const std::string results_path = absl::StrCat(out_dir, "/results.json");
+  // The run's directory is this process's while it writes results.json and
+  // predictions/ again (a missing directory: ReadResultsFile names the file).
+  RunDirectoryLock lock;
+  if (access(out_dir.c_str(), F_OK) == 0) {
+    ENS_ASSIGN_OR_RETURN(lock, LockRunDirectory(out_dir));
+  }
   ENS_ASSIGN_OR_RETURN(nlohmann::json previous, ReadResultsFile(results_path));
   ENS_ASSIGN_OR_RETURN(RunConfig config, ConfigFromResults(previous, results_path));
   // Evaluation settings come from this command line; the rest from the run.

@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "core/error_text.h"
 #include "core/plugin_loader.h"
 #include "core/user_path.h"
 #include "driver/inspect.h"
@@ -27,6 +28,7 @@
 #include "driver/list.h"
 #include "driver/process_exit.h"
 #include "driver/run_config.h"
+#include "driver/verbosity.h"
 #include "engine/cpu_memory.h"
 #include "engine/cpu_threads.h"
 
@@ -131,7 +133,9 @@ ens::RunConfig ConfigFromFlags(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  ens::RestartForFasterBlasKernels(argv);  // first: may start this program again
   ens::KeepFreedMemoryForReuse();  // before any tensor exists
+  ens::DefineVerbosityFlagIfMissing();
   gflags::SetUsageMessage("trains and evaluates ensembles of neural networks; --list shows the components");
   // --flagfile paths as the user typed them (bazel run starts us elsewhere).
   std::vector<std::string> args(argv, argv + argc);
@@ -150,6 +154,7 @@ int main(int argc, char** argv) {
     gflags::ParseCommandLineFlags(&argc, &argv, /*remove_flags=*/true);
     return ConfigFromFlags(original_argc, original_argv);
   }();
+  ens::SetFullErrorTexts(ens::Verbosity() >= 1);
   if (argc > 1) {
     std::fprintf(stderr, "error: unexpected argument '%s' (flags look like --name=value)\n", argv[1]);
     return 2;
@@ -162,7 +167,9 @@ int main(int argc, char** argv) {
       }
       if (absl::Status status = ens::LoadPlugins(absl::StrJoin(paths, ",")); !status.ok()) return Fail(status);
     }
-    if (FLAGS_threads < 0) return Fail(absl::InvalidArgumentError("--threads must be >= 0"));
+    if (FLAGS_threads < 0) {
+      return Fail(absl::InvalidArgumentError(absl::StrCat("--threads=", FLAGS_threads, " must be >= 0 (0: every core)")));
+    }
     config.threads = ens::ConfigureCpuThreads(static_cast<int>(FLAGS_threads));
     if (FLAGS_list) {
       std::printf("%s", ens::DescribeRegistries().c_str());
@@ -188,7 +195,9 @@ int main(int argc, char** argv) {
     }
     std::unique_ptr<ens::Distributed> dist;
     if (env->world_size > 1) {
-      if (FLAGS_dist_timeout_s < 1) return Fail(absl::InvalidArgumentError("--dist_timeout_s must be >= 1"));
+      if (FLAGS_dist_timeout_s < 1) {
+        return Fail(absl::InvalidArgumentError(absl::StrCat("--dist_timeout_s=", FLAGS_dist_timeout_s, " must be >= 1")));
+      }
       absl::StatusOr<std::unique_ptr<ens::Distributed>> connected =
           ens::Distributed::Connect(*env, std::chrono::seconds(FLAGS_dist_timeout_s));
       if (!connected.ok()) return Fail(connected.status());
@@ -201,10 +210,8 @@ int main(int argc, char** argv) {
     dist.reset();  // the process groups go while every library is still there
     return ens::FinishProcess(status.ok() ? 0 : Fail(status));
   } catch (const std::exception& e) {
-    // LibTorch reports through exceptions; keep the first line of its message.
-    std::string message = e.what();
-    message = message.substr(0, message.find('\n'));
-    std::fprintf(stderr, "error: %s\n", message.c_str());
+    // LibTorch reports through exceptions: one line, its backtrace at --v=1.
+    std::fprintf(stderr, "error: %s\n", ens::ErrorText(e).c_str());
     return ens::FinishProcess(1);
   }
 }

@@ -1,5 +1,10 @@
 #include "driver/run_directory.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/file.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -7,6 +12,8 @@
 #include <fstream>
 #include <system_error>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/atomic_file.h"
 #include "core/status_macros.h"
@@ -65,8 +72,72 @@ std::string FirstDifference(const nlohmann::json& here, const nlohmann::json& ot
 
 std::string CheckpointDir(const std::string& out_dir) { return absl::StrCat(out_dir, "/checkpoints"); }
 
-absl::Status PrepareRunDirectory(const std::string& out_dir, bool resume, bool overwrite,
-                                 const nlohmann::json& identity) {
+namespace {
+
+std::string LockFile(const std::string& dir) { return absl::StrCat(dir, "/.lock"); }
+
+// The refusal of a directory whose lock file `fd` another process holds: its
+// pid, where the file names a live one (a holder writes it just after
+// locking, so a reader in between sees the last holder's).
+absl::Status InUse(const std::string& dir, int fd) {
+  char text[32] = {};
+  const ssize_t n = pread(fd, text, sizeof(text) - 1, 0);
+  long pid = 0;
+  const bool named = n > 0 && absl::SimpleAtoi(absl::StripAsciiWhitespace(absl::string_view(text, n)), &pid) &&
+                     pid > 0 && kill(static_cast<pid_t>(pid), 0) == 0;
+  return absl::FailedPreconditionError(absl::StrCat(
+      "--out_dir=", dir, " is in use by ", named ? absl::StrCat("process ", pid) : "another process",
+      " (a run or --eval_only); wait for it to end or choose another --out_dir"));
+}
+
+}  // namespace
+
+RunDirectoryLock::RunDirectoryLock(RunDirectoryLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+
+RunDirectoryLock& RunDirectoryLock::operator=(RunDirectoryLock&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) close(fd_);
+    fd_ = other.fd_;
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+RunDirectoryLock::~RunDirectoryLock() {
+  if (fd_ >= 0) close(fd_);  // closing drops the flock
+}
+
+absl::StatusOr<RunDirectoryLock> LockRunDirectory(const std::string& dir) {
+  const std::string path = LockFile(dir);
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return absl::PermissionDeniedError(absl::StrCat(path, ": cannot open: ", strerror(errno)));
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const absl::Status refused =
+        errno == EWOULDBLOCK ? InUse(dir, fd)
+                             : absl::PermissionDeniedError(absl::StrCat(path, ": cannot lock: ", strerror(errno)));
+    close(fd);
+    return refused;
+  }
+  const std::string pid = absl::StrCat(getpid(), "\n");
+  if (ftruncate(fd, 0) != 0 || pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+    const std::string error = strerror(errno);
+    close(fd);
+    return absl::PermissionDeniedError(absl::StrCat(path, ": cannot write: ", error));
+  }
+  return RunDirectoryLock(fd);
+}
+
+absl::Status CheckRunDirectoryFree(const std::string& dir) {
+  const int fd = open(LockFile(dir).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::OkStatus();  // never locked (or unreadable: the run will say)
+  absl::Status status = absl::OkStatus();
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) status = InUse(dir, fd);
+  close(fd);
+  return status;
+}
+
+absl::Status CheckRunDirectory(const std::string& out_dir, bool resume, bool overwrite,
+                               const nlohmann::json& identity) {
   if (resume && overwrite) return absl::InvalidArgumentError("--resume and --overwrite exclude each other");
   const std::string results = absl::StrCat(out_dir, "/results.json");
   const std::string checkpoints = CheckpointDir(out_dir);
@@ -95,21 +166,32 @@ absl::Status PrepareRunDirectory(const std::string& out_dir, bool resume, bool o
       return absl::InvalidArgumentError(
           absl::StrCat("--resume: ", difference, " (", job, "); resume with the flags the run started with"));
     }
-  } else if (!finished && !interrupted && Exists(checkpoints)) {
-    ENS_RETURN_IF_ERROR(Remove(checkpoints));  // a job that never finished an epoch
-  } else if (finished || interrupted) {
-    if (!overwrite) {
-      return absl::FailedPreconditionError(
-          finished ? absl::StrCat("--out_dir=", out_dir,
-                                  " holds a finished run (results.json); pass --overwrite to replace it or choose "
-                                  "another --out_dir")
-                   : absl::StrCat("--out_dir=", out_dir,
-                                  " holds an interrupted run (checkpoints/); pass --resume to continue it or "
-                                  "--overwrite to start again"));
-    }
-    // results.json first: a half-removed run must not look finished.
-    for (const char* entry : {"results.json", "predictions", "members", "checkpoints"}) {
-      ENS_RETURN_IF_ERROR(Remove(absl::StrCat(out_dir, "/", entry)));
+  } else if ((finished || interrupted) && !overwrite) {
+    return absl::FailedPreconditionError(
+        finished ? absl::StrCat("--out_dir=", out_dir,
+                                " holds a finished run (results.json); pass --overwrite to replace it or choose "
+                                "another --out_dir")
+                 : absl::StrCat("--out_dir=", out_dir,
+                                " holds an interrupted run (checkpoints/); pass --resume to continue it or "
+                                "--overwrite to start again"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PrepareRunDirectory(const std::string& out_dir, bool resume, bool overwrite,
+                                 const nlohmann::json& identity) {
+  ENS_RETURN_IF_ERROR(CheckRunDirectory(out_dir, resume, overwrite, identity));
+  const std::string checkpoints = CheckpointDir(out_dir);
+  const std::string job = absl::StrCat(checkpoints, "/job.json");
+  if (!resume) {
+    if (Exists(absl::StrCat(out_dir, "/results.json")) || HasRunCheckpoints(checkpoints)) {
+      // --overwrite (CheckRunDirectory refused it otherwise). results.json
+      // first: a half-removed run must not look finished.
+      for (const char* entry : {"results.json", "predictions", "members", "checkpoints"}) {
+        ENS_RETURN_IF_ERROR(Remove(absl::StrCat(out_dir, "/", entry)));
+      }
+    } else {
+      ENS_RETURN_IF_ERROR(Remove(checkpoints));  // a job that never finished an epoch, if any
     }
   }
   ENS_RETURN_IF_ERROR(MakeDirectories(absl::StrCat(out_dir, "/members")));

@@ -1,9 +1,13 @@
 #include "driver/run_setup.h"
 
+#include <cmath>
+#include <initializer_list>
+
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/status_macros.h"
@@ -89,32 +93,48 @@ absl::StatusOr<Components> ResolveComponents(const RunConfig& config) {
   return c;
 }
 
-absl::Status CheckCommonFlags(const RunConfig& config) {
-  if (config.members < 1) return absl::InvalidArgumentError(absl::StrCat("--members=", config.members, " must be >= 1"));
-  if (config.epochs < 1) return absl::InvalidArgumentError(absl::StrCat("--epochs=", config.epochs, " must be >= 1"));
-  if (config.batch_size < 1) {
-    return absl::InvalidArgumentError(absl::StrCat("--batch_size=", config.batch_size, " must be >= 1"));
+namespace {
+
+// "--flag=value must be <allowed>", or OK.
+template <typename T>
+absl::Status Require(bool ok, absl::string_view flag, const T& value, absl::string_view allowed) {
+  if (ok) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat("--", flag, "=", value, " must be ", allowed));
+}
+
+absl::Status RequireOneOf(absl::string_view flag, const std::string& value,
+                          std::initializer_list<absl::string_view> choices) {
+  for (absl::string_view choice : choices) {
+    if (value == choice) return absl::OkStatus();
   }
-  if (!(config.lr > 0)) return absl::InvalidArgumentError(absl::StrCat("--lr=", config.lr, " must be > 0"));
-  if (config.momentum < 0 || config.momentum >= 1) {
-    return absl::InvalidArgumentError(absl::StrCat("--momentum=", config.momentum, " must be in [0, 1)"));
-  }
-  if (config.weight_decay < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("--weight_decay=", config.weight_decay, " must be >= 0"));
-  }
-  if (config.on_divergence != "fail" && config.on_divergence != "skip_member") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--on_divergence='", config.on_divergence, "' must be fail or skip_member"));
-  }
-  if (config.eval_batch_size < 1 || config.cnll_splits < 1 || config.eval_orders < 1) {
-    return absl::InvalidArgumentError("--eval_batch_size, --cnll_splits and --eval_orders must be >= 1");
-  }
-  if (config.autocast != "off" && config.autocast != "bf16") {
-    return absl::InvalidArgumentError(absl::StrCat("--autocast='", config.autocast, "' must be off or bf16"));
-  }
-  if (config.members_together < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--members_together=", config.members_together, " must be >= 1"));
+  std::vector<absl::string_view> all(choices);
+  const std::string listed = all.size() < 2 ? std::string(all.empty() ? "" : all[0])
+                                            : absl::StrCat(absl::StrJoin(all.begin(), all.end() - 1, ", "), " or ",
+                                                           all.back());
+  return absl::InvalidArgumentError(absl::StrCat("--", flag, "='", value, "' must be ", listed));
+}
+
+}  // namespace
+
+absl::Status CheckCommonFlags(const RunConfig& c) {
+  for (const absl::Status& status : {
+           Require(c.members >= 1, "members", c.members, ">= 1"),
+           Require(c.epochs >= 1, "epochs", c.epochs, ">= 1"),
+           Require(c.batch_size >= 1, "batch_size", c.batch_size, ">= 1"),
+           Require(std::isfinite(c.lr) && c.lr > 0, "lr", c.lr, "a finite number > 0"),
+           Require(c.momentum >= 0 && c.momentum < 1, "momentum", c.momentum, "in [0, 1)"),
+           Require(std::isfinite(c.weight_decay) && c.weight_decay >= 0, "weight_decay", c.weight_decay,
+                   "a finite number >= 0"),
+           RequireOneOf("on_divergence", c.on_divergence, {"fail", "skip_member"}),
+           Require(c.eval_batch_size >= 1, "eval_batch_size", c.eval_batch_size, ">= 1"),
+           Require(c.cnll_splits >= 1, "cnll_splits", c.cnll_splits, ">= 1"),
+           Require(c.eval_orders >= 1, "eval_orders", c.eval_orders, ">= 1"),
+           RequireOneOf("autocast", c.autocast, {"off", "bf16"}),
+           Require(c.members_together >= 1, "members_together", c.members_together, ">= 1"),
+           Require(c.threads >= 0, "threads", c.threads, ">= 0 (0: every core)"),
+           Require(c.iters_per_epoch >= 0, "iters_per_epoch", c.iters_per_epoch, ">= 0 (0: from the dataset)"),
+       }) {
+    if (!status.ok()) return status;
   }
   return absl::OkStatus();
 }

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/atomic_file.h"
+#include "core/error_text.h"
 #include "engine/ensemble_io.h"
 #include "core/status_macros.h"
 
@@ -125,7 +126,7 @@ absl::StatusOr<std::optional<RunCheckpoint>> Checkpointer::Load(int64_t run, Net
     if (tensors.size() < kHeader) throw std::runtime_error("too few tensors");
     meta = nlohmann::json::parse(TensorBytes(tensors[0]));
   } catch (const std::exception& e) {
-    return absl::DataLossError(absl::StrCat(path, ": not a readable checkpoint: ", e.what()));
+    return absl::DataLossError(absl::StrCat(path, ": not a readable checkpoint: ", ErrorText(e)));
   }
   RunCheckpoint checkpoint;
   StateDict state;
@@ -166,9 +167,8 @@ absl::StatusOr<std::optional<RunCheckpoint>> Checkpointer::Load(int64_t run, Net
     SetGeneratorState(torch::kCPU, tensors[2]);
     if (!device.is_cpu() && tensors[3].numel() > 0) SetGeneratorState(device, tensors[3]);
   } catch (const std::exception& e) {
-    std::string message = e.what();
     return absl::FailedPreconditionError(
-        absl::StrCat(path, ": cannot restore the optimizer or generators: ", message.substr(0, message.find('\n'))));
+        absl::StrCat(path, ": cannot restore the optimizer or generators: ", ErrorText(e)));
   }
   return std::optional<RunCheckpoint>(std::move(checkpoint));
 }

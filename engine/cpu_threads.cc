@@ -1,9 +1,16 @@
 #include "engine/cpu_threads.h"
 
 #include <dlfcn.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 #include <algorithm>
 #include <thread>
+#include <utility>
 
 #include <ATen/Parallel.h>
 
@@ -45,20 +52,67 @@ std::string BlasKernels() {
   return name == nullptr ? "" : name;
 }
 
-std::string BlasKernelWarning(const std::string& kernels, bool avx2, bool avx512) {
+std::string FasterBlasCoreType(const std::string& kernels, bool avx2, bool avx512) {
   if (kernels != "Prescott" || !(avx2 || avx512)) return "";
-  const std::string better = avx512 ? "SkylakeX" : "Haswell";
-  return "warning: OpenBLAS runs its generic Prescott kernels on this " + std::string(avx512 ? "AVX-512" : "AVX2") +
-         " CPU (matrix products several times slower); start the driver with OPENBLAS_CORETYPE=" + better;
+  return avx512 ? "SkylakeX" : "Haswell";
 }
 
-std::string BlasKernelWarning() {
+std::string BlasKernelWarning(const std::string& kernels, bool avx2, bool avx512) {
+  const std::string better = FasterBlasCoreType(kernels, avx2, avx512);
+  if (better.empty()) return "";
+  return "warning: OpenBLAS runs its generic Prescott kernels on this " + std::string(avx512 ? "AVX-512" : "AVX2") +
+         " CPU (matrix products several times slower); start with OPENBLAS_CORETYPE=" + better + " (or unset it)";
+}
+
+namespace {
+
+// Whether this CPU (and its operating system: GCC's checks read XCR0) runs
+// AVX2 and AVX-512 code.
+std::pair<bool, bool> Avx2Avx512() {
 #if defined(__x86_64__) || defined(__i386__)
-  // GCC's checks include the operating system's support (XCR0).
-  return BlasKernelWarning(BlasKernels(), __builtin_cpu_supports("avx2"), __builtin_cpu_supports("avx512f"));
+  return {__builtin_cpu_supports("avx2") != 0, __builtin_cpu_supports("avx512f") != 0};
 #else
-  return "";
+  return {false, false};
 #endif
+}
+
+}  // namespace
+
+std::string BlasKernelWarning() {
+  const auto [avx2, avx512] = Avx2Avx512();
+  return BlasKernelWarning(BlasKernels(), avx2, avx512);
+}
+
+namespace {
+
+// Set for the restarted process only (it unsets it): the kernels it chose.
+constexpr char kRestartMark[] = "ENS_RESTARTED_FOR_OPENBLAS_CORETYPE";
+std::string restarted_for;
+
+}  // namespace
+
+void RestartForFasterBlasKernels(char** argv) {
+  if (const char* mark = std::getenv(kRestartMark); mark != nullptr) {
+    restarted_for = mark;
+    unsetenv(kRestartMark);  // not for the processes this one starts
+    return;
+  }
+  if (std::getenv("OPENBLAS_CORETYPE") != nullptr) return;  // the user's choice
+  const auto [avx2, avx512] = Avx2Avx512();
+  const std::string better = FasterBlasCoreType(BlasKernels(), avx2, avx512);
+  if (better.empty()) return;
+  if (setenv("OPENBLAS_CORETYPE", better.c_str(), 1) != 0 || setenv(kRestartMark, better.c_str(), 1) != 0) return;
+  std::fflush(nullptr);
+  execv("/proc/self/exe", argv);
+  // Still here: the restart failed; run on as before (BlasKernelWarning says so).
+  unsetenv("OPENBLAS_CORETYPE");
+  unsetenv(kRestartMark);
+}
+
+std::string BlasRestartNote() {
+  if (restarted_for.empty()) return "";
+  return "OpenBLAS: OPENBLAS_CORETYPE=" + restarted_for + " chosen for this CPU (OpenBLAS had fallen back to its " +
+         "generic kernels); set OPENBLAS_CORETYPE yourself to choose";
 }
 
 }  // namespace ens

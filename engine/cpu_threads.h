@@ -17,11 +17,31 @@ bool BlasThreadsPinned();
 // "Prescott", ...), or "" when the BLAS under LibTorch is not OpenBLAS.
 std::string BlasKernels();
 
-// A one-line warning when OpenBLAS runs its generic Prescott (SSE3) kernels
-// on a CPU with AVX2 or AVX-512, empty otherwise. OpenBLAS 0.3.21 (Debian
-// 12) does not recognise newer Xeons and falls back to them unless
-// OPENBLAS_CORETYPE names the kernels; it reads that variable when it is
-// loaded, so it has to be set before the process starts.
+// OpenBLAS 0.3.21 (Debian 12) does not recognise newer Xeons and falls back
+// to its generic Prescott (SSE3) kernels unless OPENBLAS_CORETYPE names the
+// kernels; it reads that variable when it is loaded, so it has to be set
+// before the process starts.
+//
+// The OPENBLAS_CORETYPE that gives a CPU with AVX2 ("Haswell") or AVX-512
+// ("SkylakeX") its own kernels where OpenBLAS runs `kernels` = "Prescott";
+// empty otherwise.
+std::string FasterBlasCoreType(const std::string& kernels, bool avx2, bool avx512);
+
+// Fast kernels by default: where this process's OpenBLAS fell back to its
+// generic kernels on a vector CPU and OPENBLAS_CORETYPE is not set (a user's
+// own setting always wins), sets it and re-executes the program with the same
+// arguments. Returns where there is nothing to do, in the restarted process,
+// or when the restart failed (then nothing is changed). Call first in main,
+// with main's argv.
+void RestartForFasterBlasKernels(char** argv);
+
+// In a process restarted so: the one line that says so (a run prints it with
+// its other start-up lines); empty otherwise.
+std::string BlasRestartNote();
+
+// A one-line warning when OpenBLAS runs its generic kernels on a CPU with
+// AVX2 or AVX-512 (the user chose them, or the restart failed), empty
+// otherwise.
 std::string BlasKernelWarning(const std::string& kernels, bool avx2, bool avx512);
 // The same for this process's OpenBLAS and CPU.
 std::string BlasKernelWarning();

@@ -33,18 +33,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/error_text.h"
 #include "core/status_macros.h"
 
 namespace ens {
 namespace {
-
-// The first line of an exception's message (c10's carry a stack trace).
-std::string FirstLine(const std::exception& e) {
-  const auto* c10_error = dynamic_cast<const c10::Error*>(&e);
-  std::string text = c10_error ? c10_error->what_without_backtrace() : e.what();
-  const size_t newline = text.find('\n');
-  return newline == std::string::npos ? text : text.substr(0, newline);
-}
 
 // Runs a c10d call; an exception becomes a status naming `what` (and `who`,
 // before the driver knows the rank).
@@ -55,7 +48,7 @@ absl::Status Guarded(const std::string& who, const std::string& what, F&& call) 
     return absl::OkStatus();
   } catch (const std::exception& e) {
     return absl::UnavailableError(
-        absl::StrCat("distributed", who.empty() ? "" : absl::StrCat(" (", who, ")"), ": ", what, ": ", FirstLine(e)));
+        absl::StrCat("distributed", who.empty() ? "" : absl::StrCat(" (", who, ")"), ": ", what, ": ", ErrorText(e)));
   }
 }
 

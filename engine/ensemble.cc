@@ -1,6 +1,7 @@
 #include "engine/ensemble.h"
 
 #include <fstream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -8,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/atomic_file.h"
+#include "core/error_text.h"
 #include "engine/ensemble_io.h"
 #include "core/status_macros.h"
 
@@ -16,16 +18,13 @@ namespace ens {
 absl::Status SaveTensors(const std::vector<torch::Tensor>& tensors, const std::string& path) {
   std::vector<torch::Tensor> cpu;
   for (const auto& tensor : tensors) cpu.push_back(tensor.cpu());
-  const std::string tmp = path + ".tmp";
+  std::ostringstream bytes;
   try {
-    torch::save(cpu, tmp);
+    torch::save(cpu, bytes);
   } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat(path, ": cannot write weights: ", e.what()));
+    return absl::InternalError(absl::StrCat(path, ": cannot serialise weights: ", ErrorText(e)));
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return absl::InternalError(absl::StrCat(path, ": cannot rename from ", tmp));
-  }
-  return absl::OkStatus();
+  return WriteFileAtomically(path, bytes.str());
 }
 
 absl::StatusOr<std::vector<torch::Tensor>> LoadTensors(const std::string& path, size_t count) {
@@ -33,7 +32,7 @@ absl::StatusOr<std::vector<torch::Tensor>> LoadTensors(const std::string& path, 
   try {
     torch::load(tensors, path);
   } catch (const std::exception& e) {
-    return absl::DataLossError(absl::StrCat(path, ": cannot read weights: ", e.what()));
+    return absl::DataLossError(absl::StrCat(path, ": cannot read weights: ", ErrorText(e)));
   }
   if (tensors.size() != count) {
     return absl::DataLossError(

@@ -14,6 +14,7 @@ class IndependentMethod : public Method {
   absl::StatusOr<int64_t> PlannedEpochs(const TrainContext& context) const override {
     return Count(context) * context.epochs;
   }
+  int64_t PlannedMembers(const TrainContext& context) const override { return Count(context); }
 
   bool TrainsMembersTogether() const override { return true; }
   bool MembersExchangeable() const override { return true; }

@@ -80,6 +80,10 @@ class Method {
   virtual absl::StatusOr<std::unique_ptr<Ensemble>> Train(const TrainContext& context) = 0;
   // Epochs the whole method will train (progress ETA); checks the budget.
   virtual absl::StatusOr<int64_t> PlannedEpochs(const TrainContext& context) const = 0;
+  // The size of the ensemble Train returns (fewer where diverged members are
+  // skipped), known from the flags alone: --eval_sizes is checked against it
+  // before any work. Reads no data.
+  virtual int64_t PlannedMembers(const TrainContext& context) const { return context.members; }
   // Whether --schedule applies (false for methods that fix their schedule).
   virtual bool TakesUserSchedule() const { return true; }
   // Whether the members are networks trained independently on the same data

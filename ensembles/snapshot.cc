@@ -6,6 +6,7 @@
 //   singlecycle  M networks from fresh inits, each one cosine cycle of
 //                --epochs / M epochs
 // `keep` uses only the last m snapshots, as the paper often does.
+#include <algorithm>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -19,6 +20,10 @@ class SnapshotMethod : public Method {
  public:
   explicit SnapshotMethod(const Params& p)
       : variant_(p.String("variant")), lr0_(p.Has("lr0") && p.Double("lr0") > 0 ? std::optional<double>(p.Double("lr0")) : std::nullopt), keep_(p.Int("keep")) {}
+
+  int64_t PlannedMembers(const TrainContext& context) const override {
+    return keep_ > 0 ? std::min(keep_, context.members) : context.members;
+  }
 
   absl::StatusOr<int64_t> PlannedEpochs(const TrainContext& context) const override {
     const int64_t cycles = context.members;

@@ -60,6 +60,10 @@ class SwaMethod : public Method {
   bool TakesUserSchedule() const override { return false; }
   bool MembersExchangeable() const override { return true; }  // i.i.d. draws (swa: one member)
 
+  int64_t PlannedMembers(const TrainContext& context) const override {
+    return kind_ == SwaKind::kSwa ? 1 : context.members;
+  }
+
   absl::StatusOr<int64_t> PlannedEpochs(const TrainContext& context) const override {
     if (!moments_from_.empty()) return 0;
     if (context.epochs < 2) {

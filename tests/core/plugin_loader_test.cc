@@ -71,7 +71,7 @@ TEST(PluginLoaderTest, WrongApiVersionIsClosedBeforeItRegisters) {
   const int before = RegistrationsSoFar();
   absl::Status status = LoadPlugin(path);
   EXPECT_FALSE(status.ok());
-  EXPECT_THAT(std::string(status.message()), HasSubstr("built for plugin API 999, this driver has API 3"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("built for plugin API 999, this driver has API 4"));
   EXPECT_FALSE(ScheduleRegistry().Contains("from_the_future"));
   EXPECT_EQ(RegistrationsSoFar(), before);
   EXPECT_FALSE(StillLoaded(path));

@@ -21,6 +21,19 @@ expect_error 2 "did you mean 'lenet'?" --model=lenett --dataset=synthetic
 expect_error 2 "unknown parameter 'cycle'; did you mean 'cycles'?" --schedule=cyclic_cosine --schedule_args=cycle=3 --print_lr
 expect_error 2 "method 'snapshot': parameter 'variant'='x' must be one of" --method=snapshot --method_args=variant=x --dataset=synthetic
 expect_error 2 "--members=-1 must be >= 1" --members=-1 --dataset=synthetic
+# Every flag that can be checked from the configuration fails before any
+# work (one line, no progress line, no directory made), with the allowed range.
+expect_error 2 "--lr=inf must be a finite number > 0" --lr=inf --dataset=synthetic --out_dir="$tmp/early_lr"
+expect_error 2 "--momentum=nan must be in [0, 1)" --momentum=nan --dataset=synthetic
+expect_error 2 "--weight_decay=inf must be a finite number >= 0" --weight_decay=inf --dataset=synthetic
+expect_error 2 "--cnll_splits=0 must be >= 1" --cnll_splits=0 --dataset=synthetic
+expect_error 2 "--threads=-2 must be >= 0" --threads=-2 --dataset=synthetic
+expect_error 2 "--eval_sizes: '5' must be ascending integers in [1, 3] (the ensemble size)" --eval_sizes=5 \
+  --members=3 --dataset=synthetic --out_dir="$tmp/early_sizes"
+expect_error 2 "--eval_sizes: '2' must be ascending integers in [1, 1]" --eval_sizes=1,2 --method=single \
+  --dataset=synthetic --out_dir="$tmp/early_sizes"
+expect_error 2 "--eval_sizes: '4' must be ascending integers in [1, 3]" --eval_sizes=4 --members=3 --dry_run
+[ -e "$tmp/early_lr" ] || [ -e "$tmp/early_sizes" ] && fail "a run refused at the start made its --out_dir"
 expect_error 2 "--device='tpu' must be cpu, cuda or auto" --device=tpu --dataset=synthetic
 expect_error 2 "unexpected argument 'stray'" stray
 expect_error 2 "--eval_sizes: '2' must be ascending" --eval_sizes=3,2 --dataset=synthetic
@@ -59,7 +72,7 @@ expect_error 2 "failed to load" --plugins="$root/tests/plugins/BUILD" --list
 grep -q "schedule 'cosine' is registered twice: at schedulers/schedules.cc:[0-9]* and at tests/plugins/duplicate_schedule_plugin.cc:[0-9]*" \
   "$tmp/err" || fail "duplicate message: $(cat "$tmp/err")"
 expect_error 2 "registered components while it was opened" --plugins="$root/tests/plugins/load_time_plugin.so" --list
-expect_error 2 "built for plugin API 999, this driver has API 3" --plugins="$root/tests/plugins/wrong_api_plugin.so" --list
+expect_error 2 "built for plugin API 999, this driver has API 4" --plugins="$root/tests/plugins/wrong_api_plugin.so" --list
 # The README's plugin example, compiled out of README.md: halving every epoch.
 "$driver" --plugins="$root/tests/plugins/readme_plugin.so" --schedule=halving --print_lr --epochs=2 \
   --iters_per_epoch=2 --lr=0.4 >"$tmp/halving" || fail "the README's plugin: --print_lr failed"
@@ -89,9 +102,19 @@ if grep -qw avx2 /proc/cpuinfo && ldd "$driver" | grep -q "libblas\|openblas"; t
     OPENBLAS_CORETYPE=$kernels "$driver" "${data[@]}" --method=single --epochs=1 --out_dir="$tmp/blas_$kernels" \
       >/dev/null 2>"$tmp/blas_$kernels.err" || fail "run with $kernels kernels failed: $(tail -1 "$tmp/blas_$kernels.err")"
   done
-  grep -q "^warning: OpenBLAS runs its generic Prescott kernels on this AVX.* OPENBLAS_CORETYPE=[A-Za-z]*$" \
+  grep -q "^warning: OpenBLAS runs its generic Prescott kernels on this AVX.* OPENBLAS_CORETYPE=[A-Za-z]* (or unset it)$" \
     "$tmp/blas_Prescott.err" || fail "no warning of Prescott kernels: $(head -3 "$tmp/blas_Prescott.err")"
   ! grep -q "OpenBLAS" "$tmp/blas_Haswell.err" || fail "a warning with Haswell kernels: $(grep OpenBLAS "$tmp/blas_Haswell.err")"
+  # Unset, the driver gets the CPU's own kernels by itself (where OpenBLAS
+  # falls back, it restarts with OPENBLAS_CORETYPE set and says so).
+  env -u OPENBLAS_CORETYPE "$driver" "${data[@]}" --method=single --epochs=1 --out_dir="$tmp/blas_default" \
+    >/dev/null 2>"$tmp/blas_default.err" || fail "run with default kernels failed: $(tail -1 "$tmp/blas_default.err")"
+  ! grep -q "generic Prescott" "$tmp/blas_default.err" || fail "the default run kept the generic kernels"
+  if grep -q "OPENBLAS_CORETYPE=.* chosen for this CPU" "$tmp/blas_default.err"; then
+    [ "$(grep -c OpenBLAS "$tmp/blas_default.err")" = 1 ] || fail "more than one OpenBLAS line: $(cat "$tmp/blas_default.err")"
+  fi
+  env -u OPENBLAS_CORETYPE "$driver" --members=0 >/dev/null 2>"$tmp/err"
+  [ "$(wc -l <"$tmp/err")" = 1 ] || fail "a restarted driver's error is not one line: $(cat "$tmp/err")"
 fi
 
 # bf16 autocast on CPU through lenet, whose fc1 (9216 -> 128) is large
@@ -197,8 +220,18 @@ assert abs(a["metrics"][0]["nll"] - b["metrics"][0]["nll"]) > 1e-9, "size 1 is m
 PY
 expect_error 2 "--eval_orders=2: method 'snapshot' makes its members in a sequence" --method=snapshot \
   --eval_orders=2 --dataset=synthetic --dry_run
-expect_error 2 "--eval_batch_size, --cnll_splits and --eval_orders must be >= 1" --eval_orders=0 --dataset=synthetic
+expect_error 2 "--eval_orders=0 must be >= 1" --eval_orders=0 --dataset=synthetic
 expect_error 2 "results.json: cannot open" --eval_only --out_dir="$tmp/nowhere"
+# A damaged member file: one line naming it (LibTorch's backtrace only at --v=1).
+cp -r "$tmp/de" "$tmp/de_torn"
+head -c 3000 "$tmp/de/members/member_001.pt" >"$tmp/de_torn/members/member_001.pt"
+expect_error 2 "$tmp/de_torn/members/member_001.pt: cannot read weights: " --eval_only --out_dir="$tmp/de_torn"
+"$driver" --eval_only --out_dir="$tmp/de_torn" --v=1 >/dev/null 2>"$tmp/torn_v1.err"
+[ "$(wc -l <"$tmp/torn_v1.err")" -gt 3 ] || fail "--v=1 printed no backtrace: $(cat "$tmp/torn_v1.err")"
+# --dry_run checks --out_dir as the run would.
+expect_error 2 "holds a finished run (results.json); pass --overwrite" "${data[@]}" --out_dir="$tmp/de" --dry_run
+"$driver" "${data[@]}" --out_dir="$tmp/de" --overwrite --dry_run >/dev/null 2>&1 || fail "--dry_run --overwrite refused"
+[ -e "$tmp/de/results.json" ] || fail "--dry_run --overwrite removed the run"
 
 # Boosting combines members by weighted logits; the predictions and the
 # weights in results.json reproduce its NLL.

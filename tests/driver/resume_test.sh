@@ -78,6 +78,31 @@ if [ ! -w "$tmp/locked" ]; then  # (root can write anyway)
   expect_error 2 "locked" "${run[@]}" --out_dir="$tmp/locked/run"
 fi
 
+# A run directory belongs to one process: while a run holds it, a second run
+# (another seed, --overwrite, --resume), --eval_only and --dry_run are refused
+# with one line naming the holder's pid, and the first run's results are its
+# own. (A killed run's lock is no obstacle: case_resume resumes killed runs.)
+"$driver" "${common[@]}" --method=deep_ensemble --members=2 --epochs=3 --out_dir="$tmp/busy" >/dev/null \
+  2>"$tmp/busy.log" &
+busy=$!
+waited=0
+until grep -q "epoch 1 " "$tmp/busy.log"; do
+  sleep 0.05
+  waited=$((waited + 1))
+  (( waited > 2000 )) && { fail "the busy run never started: $(tail -1 "$tmp/busy.log")"; break; }
+done
+for extra in --seed=2 --overwrite --resume --dry_run; do
+  expect_error 2 "--out_dir=$tmp/busy is in use by process $busy (a run or --eval_only)" "${run[@]}" \
+    --out_dir="$tmp/busy" "$extra"
+done
+expect_error 2 "--out_dir=$tmp/busy is in use by process $busy" --eval_only --out_dir="$tmp/busy"
+kill -0 "$busy" 2>/dev/null || fail "the busy run ended before the checks (make it longer)"
+wait "$busy" || fail "the busy run failed: $(tail -1 "$tmp/busy.log")"
+python3 -c "import json, sys; c = json.load(open('$tmp/busy/results.json'))['config']; \
+sys.exit(0 if (c['seed'], c['members'], c['method']) == (7, 2, 'deep_ensemble') else 1)" \
+  || fail "results.json of the busy run is not its own"
+"$driver" --eval_only --out_dir="$tmp/busy" >/dev/null 2>&1 || fail "--eval_only after the run ended was refused"
+
 # Divergence: one line naming member, epoch and iteration; exit 1; no results.
 expect_error 1 "training diverged: member 1/2 (train) epoch 1 iteration 2 has loss nan" "${run[@]}" \
   --method=deep_ensemble --members=2 --lr=1e30 --out_dir="$tmp/diverged"

@@ -51,6 +51,7 @@ class MethodsTest : public ::testing::Test {
     EXPECT_TRUE(ensemble.ok()) << ensemble.status();
     if (!ensemble.ok()) return {};
     if (size) *size = (*ensemble)->size();
+    EXPECT_EQ((*ensemble)->size(), (*made)->PlannedMembers(context_)) << method << " " << args;
     ensemble_ = std::move(*ensemble);
     return Evaluate(*ensemble_, data_.test);
   }
