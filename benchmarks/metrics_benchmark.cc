@@ -3,7 +3,8 @@
 //
 //   bazel run //benchmarks:metrics_benchmark -- --benchmark_out=metrics.json
 #include <benchmark/benchmark.h>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include "metrics/calibration.h"
 #include "metrics/classification.h"

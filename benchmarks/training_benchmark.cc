@@ -20,7 +20,9 @@
 #include <string>
 
 #include <benchmark/benchmark.h>
-#include <torch/torch.h>
+#include <torch/nn/functional/linear.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include "engine/cpu_memory.h"
 #include "engine/cpu_threads.h"

@@ -1,6 +1,6 @@
 #include "datasets/batches.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 namespace ens {
 

@@ -2,7 +2,7 @@
 #include <cstring>
 #include <fstream>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"

@@ -4,7 +4,7 @@
 #include <numeric>
 #include <random>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"

@@ -9,7 +9,8 @@
 #include <fstream>
 #include <thread>
 
-#include <torch/torch.h>
+#include <torch/nn/functional/upsampling.h>
+#include <torch/types.h>
 
 #include "absl/strings/str_cat.h"
 

@@ -5,7 +5,7 @@
 #include <map>
 #include <sstream>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"

@@ -1,5 +1,5 @@
 // fashion_mnist and mnist: the four IDX .gz files of each, in one directory.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"

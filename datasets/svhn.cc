@@ -4,7 +4,7 @@
 // 1..10, 10 meaning the digit 0.
 #include <cstring>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"

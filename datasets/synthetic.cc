@@ -2,7 +2,7 @@
 // tests to train whole ensembles in seconds, hard enough (with noise) that
 // ensembles help.
 #include <ATen/CPUGeneratorImpl.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "core/status_macros.h"
 #include "datasets/dataset.h"

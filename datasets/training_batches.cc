@@ -1,6 +1,6 @@
 #include "datasets/training_batches.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "datasets/image_stream.h"
 

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "absl/strings/str_cat.h"
 #include "core/atomic_file.h"

@@ -2,7 +2,8 @@
 
 #include <sstream>
 
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"

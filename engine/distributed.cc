@@ -27,7 +27,7 @@
 #endif
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/csrc/jit/serialization/pickle.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -360,7 +360,7 @@ absl::Status Distributed::SendTensors(const std::vector<torch::Tensor>& tensors,
   ENS_RETURN_IF_ERROR(Guarded("", "pickling tensors", [&] {
     c10::List<torch::Tensor> list;
     for (const auto& t : tensors) list.push_back(t.cpu());
-    const std::vector<char> pickled = torch::pickle_save(c10::IValue(list));
+    const std::vector<char> pickled = torch::jit::pickle_save(c10::IValue(list));
     bytes.assign(pickled.begin(), pickled.end());
   }));
   return SendBytes(bytes, to, tag);
@@ -370,7 +370,7 @@ absl::StatusOr<std::vector<torch::Tensor>> Distributed::RecvTensors(int from, in
   ENS_ASSIGN_OR_RETURN(const std::string bytes, RecvBytes(from, tag));
   std::vector<torch::Tensor> tensors;
   ENS_RETURN_IF_ERROR(Guarded("", absl::StrCat("reading the tensors rank ", from, " sent"), [&] {
-    const c10::IValue value = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));
+    const c10::IValue value = torch::jit::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));
     tensors = value.toTensorList().vec();
   }));
   return tensors;

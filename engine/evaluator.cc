@@ -5,7 +5,7 @@
 #include <random>
 #include <utility>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"

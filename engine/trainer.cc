@@ -6,7 +6,9 @@
 #include <numeric>
 #include <sstream>
 
-#include <torch/torch.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"

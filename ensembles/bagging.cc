@@ -1,7 +1,7 @@
 #include "ensembles/bagging.h"
 
 #include <ATen/CPUGeneratorImpl.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"

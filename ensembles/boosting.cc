@@ -8,7 +8,7 @@
 // The ensemble's prediction is softmax(F), F the weighted sum of the members'
 // logits: the ensemble combines members by these weights (Combination::WeightedLogits), not
 // by averaging probabilities.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"

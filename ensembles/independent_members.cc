@@ -2,7 +2,7 @@
 // one at a time, several together as one batched network, or spread over
 // the processes of a distributed run and gathered on rank 0.
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"

@@ -3,7 +3,13 @@
 #include <cmath>
 #include <map>
 
-#include <torch/torch.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/nn/functional/fold.h>
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/any.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/types.h>
 
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"

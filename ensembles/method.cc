@@ -1,6 +1,7 @@
 #include "ensembles/method.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"

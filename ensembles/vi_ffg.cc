@@ -10,7 +10,7 @@
 #include <algorithm>
 
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"

@@ -6,7 +6,7 @@
 #include <random>
 #include <vector>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "metrics/golden_section.h"
 

@@ -6,7 +6,7 @@
 #include <numeric>
 #include <vector>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 namespace ens {
 

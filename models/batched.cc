@@ -6,8 +6,14 @@
 #include <numeric>
 #include <string>
 
+#include <torch/nn/module.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/container/any.h>
 #include <torch/nn/modules/conv.h>
-#include <torch/torch.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/ordered_dict.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"

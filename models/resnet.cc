@@ -4,7 +4,7 @@
 // subsampling and zero-padded channels), average pooling, fc.
 #include <torch/nn/functional/activation.h>
 #include <torch/nn/modules/batchnorm.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "absl/strings/str_cat.h"
 #include "models/dropout.h"

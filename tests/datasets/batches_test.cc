@@ -1,7 +1,8 @@
 #include "datasets/batches.h"
 
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 namespace ens {
 namespace {

@@ -13,7 +13,7 @@
 
 #include <gtest/gtest.h>
 #include <torch/cuda.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "tests/testing/spawn_self.h"
 

@@ -19,7 +19,9 @@
 #include <vector>
 
 #include <torch/cuda.h>
-#include <torch/torch.h>
+#include <torch/serialize.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include "absl/strings/str_cat.h"
 #include "engine/trainer.h"

@@ -7,7 +7,8 @@
 #include <memory>
 
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include "datasets/dataset.h"
 #include "models/model.h"

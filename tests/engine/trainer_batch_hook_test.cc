@@ -2,7 +2,7 @@
 // accuracy is counted) and its divergence mark, on real training.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "engine/ensemble.h"
 #include "engine/trainer.h"

@@ -3,7 +3,9 @@
 // and its gradient applies the same mask; the module follows train/eval.
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/nn/functional/loss.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include "models/dropout.h"
 #include "models/model.h"

@@ -1,6 +1,6 @@
 // Output shapes and parameter counts of each architecture, counted by hand.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "models/model.h"
 

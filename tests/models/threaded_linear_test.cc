@@ -3,9 +3,13 @@
 // with and without bias, odd row counts, an input that needs no gradient,
 // what it leaves to LibTorch (small products, 3-D inputs, autocast), a
 // second derivative, inference mode, and the module's parameters.
-#include <gtest/gtest.h>
 #include <ATen/Context.h>
-#include <torch/torch.h>
+#include <gtest/gtest.h>
+#include <torch/autograd.h>
+#include <torch/nn/functional/linear.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include "core/autocast.h"
 #include "models/threaded_linear.h"

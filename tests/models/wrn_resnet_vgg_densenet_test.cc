@@ -3,7 +3,8 @@
 // DenseNet-BC-100 is listed as "0.8 M" in the paper; its exact count in the
 // reference implementations is 769,162, which is what we compare against.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include "models/model.h"
 

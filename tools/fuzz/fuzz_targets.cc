@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "datasets/cifar_reader.h"
 #include "datasets/idx_reader.h"
