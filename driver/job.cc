@@ -6,7 +6,8 @@
 #include <ctime>
 #include <memory>
 
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -87,15 +88,18 @@ absl::StatusOr<Components> CheckTrainingFlags(const RunConfig& config) {
 // DEE reference, and --out_dir (free, and holding what --resume / --overwrite
 // expect).
 absl::Status DryRun(const RunConfig& config, const Components& components) {
+  // --device=cuda checked on a machine without a GPU (a job prepared for
+  // another host): the run says; the identity is the one ResolveDevice gives there.
   absl::StatusOr<torch::Device> device = ResolveDevice(config.device);
-  if (!device.ok() && config.device != "cuda") return device.status();  // cuda without a GPU: the run says
+  if (!device.ok() && config.device != "cuda") return device.status();
   ENS_RETURN_IF_ERROR(DeeReferenceOf(config).status());
   if (!config.out_dir.empty()) {
     const std::string out_dir = UserPath(config.out_dir);
     ENS_RETURN_IF_ERROR(CheckRunDirectoryFree(out_dir));
-    ENS_RETURN_IF_ERROR(CheckRunDirectory(
-        out_dir, config.resume, config.overwrite,
-        TrainingIdentity(config, components, device.ok() ? *device : torch::Device(torch::kCUDA))));
+    ENS_RETURN_IF_ERROR(CheckRunDirectory(out_dir, config.resume, config.overwrite,
+                                          TrainingIdentity(config, components,
+                                                           device.ok() ? *device : torch::Device(torch::kCUDA)))
+                            .status());
   }
   std::printf("ok: method %s, model %s, dataset %s, %lld members, %lld epochs, device %s (not run: --dry_run)\n",
               config.method.c_str(), config.model.c_str(), config.dataset.c_str(),

@@ -136,8 +136,8 @@ absl::Status CheckRunDirectoryFree(const std::string& dir) {
   return status;
 }
 
-absl::Status CheckRunDirectory(const std::string& out_dir, bool resume, bool overwrite,
-                               const nlohmann::json& identity) {
+absl::StatusOr<RunDirectoryState> CheckRunDirectory(const std::string& out_dir, bool resume, bool overwrite,
+                                                    const nlohmann::json& identity) {
   if (resume && overwrite) return absl::InvalidArgumentError("--resume and --overwrite exclude each other");
   const std::string results = absl::StrCat(out_dir, "/results.json");
   const std::string checkpoints = CheckpointDir(out_dir);
@@ -175,16 +175,17 @@ absl::Status CheckRunDirectory(const std::string& out_dir, bool resume, bool ove
                                 " holds an interrupted run (checkpoints/); pass --resume to continue it or "
                                 "--overwrite to start again"));
   }
-  return absl::OkStatus();
+  return finished ? RunDirectoryState::kFinished
+                  : interrupted ? RunDirectoryState::kInterrupted : RunDirectoryState::kNew;
 }
 
 absl::Status PrepareRunDirectory(const std::string& out_dir, bool resume, bool overwrite,
                                  const nlohmann::json& identity) {
-  ENS_RETURN_IF_ERROR(CheckRunDirectory(out_dir, resume, overwrite, identity));
+  ENS_ASSIGN_OR_RETURN(const RunDirectoryState state, CheckRunDirectory(out_dir, resume, overwrite, identity));
   const std::string checkpoints = CheckpointDir(out_dir);
   const std::string job = absl::StrCat(checkpoints, "/job.json");
   if (!resume) {
-    if (Exists(absl::StrCat(out_dir, "/results.json")) || HasRunCheckpoints(checkpoints)) {
+    if (state != RunDirectoryState::kNew) {
       // --overwrite (CheckRunDirectory refused it otherwise). results.json
       // first: a half-removed run must not look finished.
       for (const char* entry : {"results.json", "predictions", "members", "checkpoints"}) {

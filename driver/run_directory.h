@@ -44,9 +44,13 @@ absl::StatusOr<RunDirectoryLock> LockRunDirectory(const std::string& dir);
 // The same refusal without taking the lock or creating anything (--dry_run).
 absl::Status CheckRunDirectoryFree(const std::string& dir);
 
-// What PrepareRunDirectory would refuse, without changing anything.
-absl::Status CheckRunDirectory(const std::string& out_dir, bool resume, bool overwrite,
-                               const nlohmann::json& identity);
+// What a run directory holds.
+enum class RunDirectoryState { kNew, kInterrupted, kFinished };
+
+// What PrepareRunDirectory would refuse, without changing anything; else
+// what the directory holds.
+absl::StatusOr<RunDirectoryState> CheckRunDirectory(const std::string& out_dir, bool resume, bool overwrite,
+                                                    const nlohmann::json& identity);
 
 // Makes `out_dir` ready for a training job: refuses a finished or interrupted
 // run unless `overwrite` (which removes the run's outputs) or, for an
