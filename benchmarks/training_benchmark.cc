@@ -101,7 +101,7 @@ void BM_EvaluateMembers(benchmark::State& state) {
   auto net = Model("lenet", data);
   const BatchMaker batches(data, torch::kCPU);
   MemberContext context(data.test, batches, 1000,
-                        [net](const std::string&) -> absl::StatusOr<std::shared_ptr<Network>> { return net; });
+                        [net](LayerFactory&) -> absl::StatusOr<std::shared_ptr<Network>> { return net; });
   EvalOptions options;
   for (int64_t k = 1; k <= members; ++k) options.sizes.push_back(k);
   for (auto _ : state) {

@@ -1,5 +1,6 @@
 #include "engine/member_context.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -12,9 +13,8 @@ namespace ens {
 
 NetworkSource NetworksOf(ModelMaker make_model, torch::Device device, bool channels_last) {
   return [make_model = std::move(make_model), device,
-          channels_last](const std::string& layer_kind) -> absl::StatusOr<std::shared_ptr<Network>> {
-    ENS_ASSIGN_OR_RETURN(const auto* layers, LayerKindRegistry().Find(layer_kind));
-    ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net, make_model(layers->factory()));
+          channels_last](LayerFactory& layers) -> absl::StatusOr<std::shared_ptr<Network>> {
+    ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net, make_model(layers));
     net->to(device);
     if (channels_last) ToChannelsLast(*net);
     return net;
@@ -31,13 +31,20 @@ MemberContext::MemberContext(const Split& split, const BatchMaker& batches, int6
       recompute_batchnorm_(std::move(recompute_batchnorm)) {}
 
 absl::StatusOr<Network*> MemberContext::NetworkOf(const std::string& layer_kind) {
-  auto found = built_->find(layer_kind);
+  if (auto found = built_->find(layer_kind); found != built_->end()) return found->second.get();
+  ENS_ASSIGN_OR_RETURN(const auto* layers, LayerKindRegistry().Find(layer_kind));
+  ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net, NetworkWith(layer_kind, layers->factory()));
+  return net.get();
+}
+
+absl::StatusOr<std::shared_ptr<Network>> MemberContext::NetworkWith(const std::string& key, LayerFactory& layers) {
+  auto found = built_->find(key);
   if (found == built_->end()) {
     if (!networks_) return absl::FailedPreconditionError("this evaluation was given no way to build networks");
-    ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net, networks_(layer_kind));
-    found = built_->emplace(layer_kind, std::move(net)).first;
+    ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net, networks_(layers));
+    found = built_->emplace(key, std::move(net)).first;
   }
-  return found->second.get();
+  return found->second;
 }
 
 absl::Status MemberContext::RecomputeBatchNorm(Network& net) const {
@@ -50,6 +57,18 @@ absl::Status MemberContext::RecomputeBatchNorm(Network& net) const {
 
 torch::Tensor MemberContext::Predict(Network& net, const InputView& view) const {
   return PredictLogProbs(net, split_, batches_, batch_size_, view);
+}
+
+torch::Tensor MemberContext::PredictMembers(Network& net, int64_t members) const {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> parts;
+  const int64_t n = split_.size();
+  for (int64_t begin = 0; begin < n; begin += batch_size_) {
+    const int64_t end = std::min(begin + batch_size_, n);
+    const torch::Tensor logits = net.forward(batches_.Normalize(split_.images.slice(0, begin, end)));
+    parts.push_back(torch::log_softmax(logits.to(torch::kFloat), 1).view({members, end - begin, -1}).cpu());
+  }
+  return torch::cat(parts, 1);
 }
 
 MemberContext MemberContext::OnSplit(const Split& split) const {

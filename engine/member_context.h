@@ -29,9 +29,9 @@
 
 namespace ens {
 
-// A network of the run's architecture whose Linear / Conv2d layers are of
-// the named kind (LayerKindRegistry), on the evaluation device.
-using NetworkSource = std::function<absl::StatusOr<std::shared_ptr<Network>>(const std::string& layer_kind)>;
+// A network of the run's architecture whose Linear / Conv2d / BatchNorm
+// layers `layers` makes, on the evaluation device.
+using NetworkSource = std::function<absl::StatusOr<std::shared_ptr<Network>>(LayerFactory& layers)>;
 
 // What the network sees of normalised inputs, rows [begin, end) of the split
 // (an ensemble whose members are views of the input).
@@ -40,7 +40,7 @@ using InputView = std::function<torch::Tensor(const torch::Tensor& inputs, int64
 // Recomputes `net`'s BatchNorm statistics from the training data.
 using BatchNormRecompute = std::function<absl::Status(Network& net)>;
 
-// The NetworkSource of a run: `make_model` with the kind's layers, moved to
+// The NetworkSource of a run: `make_model` with the given layers, moved to
 // `device` (and to the NHWC layout with `channels_last`).
 NetworkSource NetworksOf(ModelMaker make_model, torch::Device device, bool channels_last = false);
 
@@ -59,6 +59,12 @@ class MemberContext {
   // after (its weights and modes are whatever the last member left).
   absl::StatusOr<Network*> NetworkOf(const std::string& layer_kind = "standard");
 
+  // The network whose layers `layers` makes (a layer kind with parameters:
+  // members packed side by side, fast weights, ...), built on the first call
+  // under `key` and the same one after; `key` names the layers and their
+  // parameters.
+  absl::StatusOr<std::shared_ptr<Network>> NetworkWith(const std::string& key, LayerFactory& layers);
+
   // Recomputes `net`'s BatchNorm statistics from the training data (then
   // eval mode); FailedPrecondition when the context has no training data.
   absl::Status RecomputeBatchNorm(Network& net) const;
@@ -67,6 +73,11 @@ class MemberContext {
   // the split, in batches of batch_size(); `view` (optional) replaces each
   // normalised batch of rows [begin, end) by what the network sees.
   torch::Tensor Predict(Network& net, const InputView& view = nullptr) const;
+
+  // Log-probabilities [M, N, C] (float, CPU) of `members` members that come
+  // out of one forward pass: `net` maps a batch of n inputs to the members'
+  // logits member-major, [M * n, C] (member m's rows m * n .. m * n + n - 1).
+  torch::Tensor PredictMembers(Network& net, int64_t members) const;
 
   // The same networks and BatchNorm data on another split (out-of-domain,
   // shifted, validation).

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <numeric>
+#include <set>
 #include <sstream>
 
 #include <torch/nn/modules/batchnorm.h>
@@ -53,11 +54,32 @@ Trainer::Trainer(std::shared_ptr<Network> net, const Dataset& data, TrainerOptio
   for (uint64_t seed : options_.member_data_seeds) order_rngs_.emplace_back(seed);
   net_->to(options_.device);
   if (options_.channels_last) ToChannelsLast(*net_);
-  optimizer_ = std::make_unique<torch::optim::SGD>(
-      net_->parameters(), torch::optim::SGDOptions(0.1)
-                              .momentum(options_.optimizer.momentum)
-                              .nesterov(options_.optimizer.nesterov)
-                              .weight_decay(options_.optimizer.weight_decay));
+  const auto sgd = [this](double weight_decay) {
+    return torch::optim::SGDOptions(0.1)
+        .momentum(options_.optimizer.momentum)
+        .nesterov(options_.optimizer.nesterov)
+        .weight_decay(weight_decay);
+  };
+  const std::vector<ParameterGroup> own =
+      options_.parameter_groups ? options_.parameter_groups(*net_) : std::vector<ParameterGroup>();
+  std::set<const void*> grouped;
+  for (const auto& group : own) {
+    for (const auto& p : group.parameters) grouped.insert(p.unsafeGetTensorImpl());
+  }
+  std::vector<torch::Tensor> rest;
+  for (const auto& p : net_->parameters()) {
+    if (grouped.count(p.unsafeGetTensorImpl()) == 0) rest.push_back(p);
+  }
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  if (!rest.empty() || own.empty()) {
+    groups.emplace_back(rest, std::make_unique<torch::optim::SGDOptions>(sgd(options_.optimizer.weight_decay)));
+    lr_factors_.push_back(1.0);
+  }
+  for (const auto& group : own) {
+    groups.emplace_back(group.parameters, std::make_unique<torch::optim::SGDOptions>(sgd(group.weight_decay)));
+    lr_factors_.push_back(group.lr_factor);
+  }
+  optimizer_ = std::make_unique<torch::optim::SGD>(std::move(groups), sgd(options_.optimizer.weight_decay));
 }
 
 Trainer::~Trainer() = default;
@@ -143,8 +165,9 @@ absl::StatusOr<EpochRecord> Trainer::Epoch(const Schedule& schedule, int64_t epo
 }
 
 absl::StatusOr<Trainer::StepResult> Trainer::Step(const torch::Tensor& rows, int64_t iteration, double lr) {
-  for (auto& group : optimizer_->param_groups()) {
-    static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
+  auto& groups = optimizer_->param_groups();
+  for (size_t g = 0; g < groups.size(); ++g) {
+    static_cast<torch::optim::SGDOptions&>(groups[g].options()).lr(lr * lr_factors_[g]);
   }
   const int64_t count = rows.size(0);
   // This process's rows: all, or its data-parallel part.

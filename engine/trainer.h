@@ -42,6 +42,14 @@ struct OptimizerSettings {
   double weight_decay = 5e-4;
 };
 
+// Parameters trained with their own learning-rate factor (times the
+// schedule's rate) and weight decay: BatchEnsemble's fast weights.
+struct ParameterGroup {
+  std::vector<torch::Tensor> parameters;
+  double lr_factor = 1.0;
+  double weight_decay = 0.0;
+};
+
 struct IterationInfo {
   int64_t iteration = 0;  // 1-based within the phase
   int64_t total = 0;      // iterations in the phase
@@ -99,6 +107,9 @@ struct TrainerOptions {
   std::function<torch::Tensor(const torch::Tensor& logits, const torch::Tensor& targets, const torch::Tensor& index,
                               int64_t iteration)>
       loss;
+  // Groups of the network's parameters with their own settings (the others
+  // keep `optimizer`'s and the schedule's rate); empty: none.
+  std::function<std::vector<ParameterGroup>(Network& net)> parameter_groups;
   // Reshapes batches and counts their correct predictions; null: as they come.
   std::shared_ptr<const BatchHook> batch_hook;
   // Saves every epoch and resumes runs that have a checkpoint (see
@@ -177,6 +188,7 @@ class Trainer {
   int64_t epochs_done_ = 0;
   std::vector<std::mt19937_64> order_rngs_;  // one per member trained together
   std::unique_ptr<torch::optim::SGD> optimizer_;
+  std::vector<double> lr_factors_;  // per optimizer parameter group
   GradientExchange exchange_;  // data-parallel runs' communication
 };
 

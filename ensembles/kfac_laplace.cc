@@ -186,7 +186,7 @@ class KfacLaplaceMethod : public Method {
     std::shared_ptr<Network> shared(std::shared_ptr<Network>(), &net);
     MemberContext validation(
         context.data->val, batches, /*batch_size=*/1000,
-        [shared](const std::string&) -> absl::StatusOr<std::shared_ptr<Network>> { return shared; },
+        [shared](LayerFactory&) -> absl::StatusOr<std::shared_ptr<Network>> { return shared; },
         [&](Network& member) { return RecomputeBatchNorm(member, *context.data, batches, context.batch_size); });
     double best_scale = laplace, best_cnll = INFINITY;
     for (double factor : {1e-4, 1e-3, 1e-2, 1e-1, 1.0, 1e1}) {

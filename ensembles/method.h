@@ -154,6 +154,41 @@ absl::StatusOr<std::shared_ptr<Network>> TrainOrLoadOneNetwork(
     const TrainContext& context, const std::string& method, const std::string& weights_from,
     const std::function<absl::Status(const Network&)>& check = nullptr);
 
+// Members that come out of one forward pass (engine/one_pass_ensemble.h):
+// how they learn from a batch.
+struct OnePassTraining {
+  int64_t members = 1;
+  // The loss is the members' cross-entropies summed (each member's own
+  // weights get the gradient of its own mean loss, as trained alone) or
+  // averaged (weights shared by every member get the mean gradient).
+  bool sum_over_members = false;
+  // Reshapes each batch; null: MembersInOnePass (inputs as they come,
+  // targets repeated per member).
+  std::shared_ptr<const BatchHook> batch_hook;
+  // Parameters with their own learning-rate factor and weight decay.
+  std::function<std::vector<ParameterGroup>(Network& net)> parameter_groups;
+};
+
+// The batch hook of one-pass members: the network sees the batch as it comes
+// and returns M * n rows of logits, member-major; the targets are repeated
+// per member. The epoch's accuracy is the members' mean accuracy.
+class MembersInOnePass : public BatchHook {
+ public:
+  explicit MembersInOnePass(int64_t members) : members_(members) {}
+  void Reshape(TrainingBatch& batch, int64_t iteration) const override;
+  torch::Tensor Correct(const torch::Tensor& logits, const TrainingBatch& batch) const override;
+  int64_t members() const { return members_; }
+
+ private:
+  int64_t members_;
+};
+
+// Trains `net` (its forward: a batch of n inputs -> M * n rows of logits,
+// member-major) for --epochs with the user's schedule (default: step), its
+// data order from stream (seed, 0), as `single` trains one network.
+absl::Status TrainOnePass(const TrainContext& context, const std::shared_ptr<Network>& net,
+                          const OnePassTraining& how, const std::string& label);
+
 }  // namespace ens
 
 #endif  // ENSEMBLES_ENSEMBLES_METHOD_H_

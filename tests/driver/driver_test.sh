@@ -16,7 +16,7 @@ for needle in "methods (--method" "deep_ensemble" "snapshot" "fge" "mc_dropout" 
 done
 
 # Flag and name errors.
-expect_error 2 "registered methods: bagging, boosting, csgld, deep_ensemble, fge, kfac_laplace, mc_dropout, single, snapshot, swa, swag, swag_diag, vi_ffg" --method=no_such_method
+expect_error 2 "registered methods: bagging, batch_ensemble, boosting, csgld, deep_ensemble, fge, kfac_laplace, masksembles, mc_dropout, mimo, packed_ensembles, single, snapshot, swa, swag, swag_diag, vi_ffg" --method=no_such_method
 expect_error 2 "did you mean 'lenet'?" --model=lenett --dataset=synthetic
 expect_error 2 "unknown parameter 'cycle'; did you mean 'cycles'?" --schedule=cyclic_cosine --schedule_args=cycle=3 --print_lr
 expect_error 2 "method 'snapshot': parameter 'variant'='x' must be one of" --method=snapshot --method_args=variant=x --dataset=synthetic

@@ -29,7 +29,7 @@ namespace {
 // A context on `split` whose networks are `net`: members load into it.
 MemberContext ContextOn(const Split& split, const BatchMaker& batches, std::shared_ptr<Network> net) {
   return MemberContext(split, batches, 1000,
-                       [net](const std::string&) -> absl::StatusOr<std::shared_ptr<Network>> { return net; });
+                       [net](LayerFactory&) -> absl::StatusOr<std::shared_ptr<Network>> { return net; });
 }
 
 // MC dropout's kind as a test registers it (the method's own lives with it).
@@ -187,10 +187,10 @@ TEST(EnsembleTest, SaveLoadRoundTripAndDropoutDraws) {
   // A context on another split predicts there, with the networks the first
   // one built (its source builds a new one on every call).
   int built = 0;
-  MemberContext fresh(data.test, batches, 1000, [&](const std::string&) -> absl::StatusOr<std::shared_ptr<Network>> {
+  MemberContext fresh(data.test, batches, 1000, [&](LayerFactory& layers) -> absl::StatusOr<std::shared_ptr<Network>> {
     ++built;
     return std::shared_ptr<Network>(*MakeModel("mlp", "width=32,depth=1,dropout=0.5", ModelSpec{1, 8, 4},
-                                               StandardLayers()));
+                                               layers));
   });
   MemberContext on_train = fresh.OnSplit(data.train);
   auto train_pass = samples.MemberLogProbs(1, on_train);
