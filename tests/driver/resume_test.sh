@@ -2,7 +2,8 @@
 # Resume after a crash, with real child processes: for methods with every
 # kind of carried state (several runs, phases on one trainer, collected
 # snapshots, SWAG moments, Langevin noise streams, boosting's residual loss,
-# VI's KL warm-up, dropout's generator), a run killed with SIGKILL mid-epoch
+# VI's KL warm-up, dropout's generator, MIMO's shuffles, BatchEnsemble's
+# parameter groups), a run killed with SIGKILL mid-epoch
 # and continued with --resume ends with the same metrics, history and
 # predictions, bit for bit, as an uninterrupted run with the same seed (CPU).
 # Also: a killed run leaves no results.json; finished and interrupted runs
@@ -51,6 +52,10 @@ case_resume swag "swag epoch 4 " --method=swag --members=4 --epochs=6
 case_resume csgld "csgld epoch 2 " --method=csgld --members=4 --epochs=4 --method_args=cycles=2
 case_resume boosting "member 2/2 epoch 1 " --method=boosting --members=2 --epochs=2
 case_resume vi_ffg "vi_ffg epoch 1 " --method=vi_ffg --members=2 --epochs=3 --method_args=kl_warmup=0.9
+# MIMO's shuffles come from (seed, iteration); BatchEnsemble's optimizer has
+# a second parameter group (the fast weights).
+case_resume mimo "mimo epoch 2 " --method=mimo --members=2 --epochs=3 --method_args=batch_repetitions=2
+case_resume batch_ensemble "batch_ensemble epoch 2 " --method=batch_ensemble --members=2 --epochs=3
 
 # The run directory's rules.
 run=(--method=single --epochs=1 --dataset=synthetic --model=mlp --threads=1)
