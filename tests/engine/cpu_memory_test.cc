@@ -47,6 +47,10 @@ TEST(CpuMemoryTest, FreedBlocksAreReusedWithoutFreshPages) {
 #if !defined(__GLIBC__)
   GTEST_SKIP() << "glibc's malloc only";
 #endif
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer's allocator replaces glibc's malloc (and ignores mallopt).
+  GTEST_SKIP() << "glibc's malloc is replaced by AddressSanitizer's";
+#endif
   const char* tunables = std::getenv("GLIBC_TUNABLES");
   if (tunables != nullptr && std::strstr(tunables, "glibc.malloc.") != nullptr) {
     GTEST_SKIP() << "GLIBC_TUNABLES sets malloc here";
