@@ -54,8 +54,8 @@ case_resume boosting "member 2/2 epoch 1 " --method=boosting --members=2 --epoch
 case_resume vi_ffg "vi_ffg epoch 1 " --method=vi_ffg --members=2 --epochs=3 --method_args=kl_warmup=0.9
 # MIMO's shuffles come from (seed, iteration); BatchEnsemble's optimizer has
 # a second parameter group (the fast weights).
-case_resume mimo "mimo epoch 2 " --method=mimo --members=2 --epochs=3 --method_args=batch_repetitions=2
-case_resume batch_ensemble "batch_ensemble epoch 2 " --method=batch_ensemble --members=2 --epochs=3
+case_resume mimo "mimo epoch 1 " --method=mimo --members=2 --epochs=2 --method_args=batch_repetitions=1
+case_resume batch_ensemble "batch_ensemble epoch 1 " --method=batch_ensemble --members=2 --epochs=2
 
 # The run directory's rules.
 run=(--method=single --epochs=1 --dataset=synthetic --model=mlp --threads=1)
