@@ -32,6 +32,14 @@ absl::StatusOr<torch::Tensor> OnePassEnsemble::MemberLogProbs(int64_t i, MemberC
   return last_[i].clone();
 }
 
+absl::StatusOr<std::shared_ptr<Network>> OnePassEnsemble::Loaded(MemberContext& context, const std::string& key,
+                                                                LayerFactory& layers) const {
+  ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net, context.NetworkWith(key, layers));
+  ENS_RETURN_IF_ERROR(LoadState(*net, weights_));
+  net->eval();
+  return net;
+}
+
 absl::Status OnePassEnsemble::Save(const std::string& dir) const {
   nlohmann::json manifest;
   manifest["kind"] = kind_;

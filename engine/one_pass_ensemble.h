@@ -50,6 +50,11 @@ class OnePassEnsemble : public Ensemble {
   // eval mode: forward maps [n, ...] to member-major logits [M * n, C].
   virtual absl::StatusOr<std::shared_ptr<Network>> Members(MemberContext& context) const = 0;
 
+  // The context's network of `layers` (built once under `key`), weights()
+  // loaded, in eval mode: what Members wraps.
+  absl::StatusOr<std::shared_ptr<Network>> Loaded(MemberContext& context, const std::string& key,
+                                                  LayerFactory& layers) const;
+
  private:
   std::string kind_;
   int64_t members_;

@@ -148,9 +148,7 @@ class BatchEnsembleEnsemble : public OnePassEnsemble {
  protected:
   absl::StatusOr<std::shared_ptr<Network>> Members(MemberContext& context) const override {
     BatchEnsembleLayers layers(settings_.members, settings_.init);
-    ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net, context.NetworkWith(settings_.Key(), layers));
-    ENS_RETURN_IF_ERROR(LoadState(*net, weights()));
-    net->eval();
+    ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net, Loaded(context, settings_.Key(), layers));
     return std::shared_ptr<Network>(std::make_shared<BatchEnsembleNetwork>(net, settings_.members));
   }
 

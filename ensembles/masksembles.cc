@@ -124,8 +124,7 @@ class MasksemblesEnsemble : public OnePassEnsemble {
  protected:
   absl::StatusOr<std::shared_ptr<Network>> Members(MemberContext& context) const override {
     MaskedLayers layers(settings_.members, settings_.scale);
-    ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net, context.NetworkWith(settings_.Key(), layers));
-    ENS_RETURN_IF_ERROR(LoadState(*net, weights()));  // the masks too
+    ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net, Loaded(context, settings_.Key(), layers));  // masks too
     auto members = std::make_shared<MasksemblesNetwork>(net, settings_.members);
     members->eval();
     return std::shared_ptr<Network>(members);

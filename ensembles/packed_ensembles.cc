@@ -196,9 +196,7 @@ class PackedEnsemble : public OnePassEnsemble {
  protected:
   absl::StatusOr<std::shared_ptr<Network>> Members(MemberContext& context) const override {
     PackedLayers layers(settings_.members, settings_.alpha, settings_.gamma, settings_.classes);
-    ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> packed, context.NetworkWith(settings_.Key(), layers));
-    ENS_RETURN_IF_ERROR(LoadState(*packed, weights()));
-    packed->eval();
+    ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> packed, Loaded(context, settings_.Key(), layers));
     return std::shared_ptr<Network>(std::make_shared<PackedNetwork>(packed, settings_.members));
   }
 

@@ -126,14 +126,7 @@ TEST_F(MethodsTest, BatchEnsembleTrainsEvaluatesSavesAndLoads) {
   }
   EXPECT_EQ(fast, 2 * 2);  // mlp depth 1: two layers, r and s each
 
-  const std::string dir = ::testing::TempDir() + "/batch_ensemble";
-  ASSERT_TRUE(MakeDirectories(dir).ok());
-  ASSERT_TRUE(ensemble_->Save(dir).ok());
-  auto loaded = LoadEnsemble(dir);
-  ASSERT_TRUE(loaded.ok()) << loaded.status();
-  const auto again = Evaluate(**loaded, data_.test);
-  ASSERT_EQ(again.size(), rows.size());
-  EXPECT_DOUBLE_EQ(again.back().nll, rows.back().nll);
+  ExpectSameAfterSaveAndLoad(rows, "batch_ensemble");
 }
 
 }  // namespace

@@ -44,14 +44,7 @@ TEST_F(MethodsTest, MasksemblesMasksAreFixedAndCoverEveryChannel) {
   }
   EXPECT_EQ(masked_layers, 1);  // mlp depth 1: the output layer's inputs (the first layer sees the image)
 
-  const std::string dir = ::testing::TempDir() + "/masksembles";
-  ASSERT_TRUE(MakeDirectories(dir).ok());
-  ASSERT_TRUE(ensemble_->Save(dir).ok());
-  auto loaded = LoadEnsemble(dir);
-  ASSERT_TRUE(loaded.ok()) << loaded.status();
-  const auto again = Evaluate(**loaded, data_.test);
-  ASSERT_EQ(again.size(), rows.size());
-  EXPECT_DOUBLE_EQ(again.back().nll, rows.back().nll);
+  ExpectSameAfterSaveAndLoad(rows, "masksembles");
   EXPECT_NE(rows.front().nll, rows.back().nll);
 }
 

@@ -61,14 +61,7 @@ TEST_F(MethodsTest, MimoTrainsEvaluatesSavesAndLoads) {
   EXPECT_EQ(history_.size(), 6u);
   EXPECT_LE(history_.back().accuracy, 100.0);
 
-  const std::string dir = ::testing::TempDir() + "/mimo";
-  ASSERT_TRUE(MakeDirectories(dir).ok());
-  ASSERT_TRUE(ensemble_->Save(dir).ok());
-  auto loaded = LoadEnsemble(dir);
-  ASSERT_TRUE(loaded.ok()) << loaded.status();
-  const auto again = Evaluate(**loaded, data_.test);
-  ASSERT_EQ(again.size(), rows.size());
-  EXPECT_DOUBLE_EQ(again.back().nll, rows.back().nll);
+  ExpectSameAfterSaveAndLoad(rows, "mimo");
 }
 
 }  // namespace
