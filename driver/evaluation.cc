@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 
 #include <torch/types.h>
 
@@ -11,6 +12,7 @@
 #include "driver/results.h"
 #include "driver/run_directory.h"
 #include "driver/run_setup.h"
+#include "engine/ensemble_io.h"
 #include "engine/evaluator.h"
 #include "engine/message_tags.h"
 #include "engine/trainer.h"
@@ -87,9 +89,35 @@ absl::Status EvaluateAndReport(const RunConfig& config, const std::string& out_d
       return log_probs;
     };
   }
+  // The members' predictions, timed: the ensemble's cost at test time.
+  RunCost& cost = results->cost;
+  cost.predict_seconds = 0;
+  cost.predicted_members = 0;
+  const std::function<absl::StatusOr<torch::Tensor>(int64_t)> from_ranks = options.member_log_probs;
+  MemberContext& context = *setup.context;
+  options.member_log_probs = [&](int64_t i) -> absl::StatusOr<torch::Tensor> {
+    const auto begin = std::chrono::steady_clock::now();
+    torch::Tensor log_probs;
+    if (from_ranks) {
+      ENS_ASSIGN_OR_RETURN(log_probs, from_ranks(i));
+    }
+    if (!log_probs.defined()) {
+      ENS_ASSIGN_OR_RETURN(log_probs, ensemble.MemberLogProbs(i, context));
+    }
+    cost.predict_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+    ++cost.predicted_members;
+    return log_probs;
+  };
   const auto start = std::chrono::steady_clock::now();
-  ENS_ASSIGN_OR_RETURN(results->metrics, EvaluateEnsemble(ensemble, *setup.context, options, progress));
+  ENS_ASSIGN_OR_RETURN(results->metrics, EvaluateEnsemble(ensemble, context, options, progress));
   results->eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ENS_ASSIGN_OR_RETURN(const StoredSize stored, MeasureStored(absl::StrCat(out_dir, "/members")));
+  cost.parameters = stored.values;
+  cost.stored_bytes = stored.bytes;
+  cost.train_flops = 0;
+  for (const auto& epoch : results->history) cost.train_flops += epoch.train_flops;
+  cost.train_images = data.train.size();
+  cost.test_images = data.test.size();
   results->ensemble_size = ensemble.size();
   results->combination = ensemble.combination().ToJson();
   ENS_RETURN_IF_ERROR(
@@ -103,6 +131,7 @@ absl::Status EvaluateAndReport(const RunConfig& config, const std::string& out_d
                                                     ")"),
                                        results->metrics)
                         .c_str());
+  std::printf("%s", FormatCost(cost).c_str());
   std::printf("results: %s/results.json\n", out_dir.c_str());
   return absl::OkStatus();
 }

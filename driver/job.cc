@@ -269,11 +269,12 @@ absl::Status RunEvalOnly(const RunConfig& flags) {
   results.device = device.str();
   ProgressReporter progress(stderr, isatty(2) != 0);
   // Keep the training history and time of the original run.
-  for (const auto& e : previous.value("history", nlohmann::json::array())) {
-    results.history.push_back({e.value("member", int64_t{0}), e.value("phase", std::string()),
-                               e.value("epoch", int64_t{0}), e.value("lr", 0.0),
-                               e["loss"].is_number() ? e["loss"].get<double>() : NAN, e.value("accuracy", 0.0),
-                               e.value("seconds", 0.0), e.value("images_per_sec", 0.0)});
+  try {
+    for (const auto& e : previous.value("history", nlohmann::json::array())) {
+      results.history.push_back(EpochRecordFromJson(e));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return absl::DataLossError(absl::StrCat(results_path, ": unreadable history: ", e.what()));
   }
   results.train_seconds = previous.value("train_seconds", 0.0);
   results.world_size = previous.value("world_size", 1);

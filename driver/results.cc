@@ -5,6 +5,7 @@
 #include <torch/version.h>
 
 #include "absl/strings/str_cat.h"
+#include "core/short_number.h"
 #include "engine/checkpoint.h"
 #include "absl/strings/str_format.h"
 
@@ -13,6 +14,25 @@ namespace {
 
 nlohmann::json NumberOrNull(double value) {
   return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
+}
+
+nlohmann::json CostToJson(const RunCost& c) {
+  return {
+      {"parameters", c.parameters},
+      {"stored_bytes", c.stored_bytes},
+      {"train_flops", NumberOrNull(c.train_flops)},
+      {"train_flops_per_image", NumberOrNull(c.train_flops / static_cast<double>(c.train_images))},
+      {"train_images", c.train_images},
+      {"predict_seconds", c.predict_seconds},
+      {"predicted_members", c.predicted_members},
+      {"test_images", c.test_images},
+      {"convention",
+       "parameters: floating-point values stored in members/; train_flops: every training epoch's forward "
+       "pass, counted by LibTorch's profiler on the first step (2 per multiply-add of convolutions and matrix "
+       "products, 1 per element of additions and multiplications), x 3 for the backward pass, x the examples "
+       "seen; per image: over the training split's size; predict_seconds: the predicted members' forward passes "
+       "on the test split"},
+  };
 }
 
 }  // namespace
@@ -59,6 +79,7 @@ nlohmann::json ResultsToJson(const RunResults& r) {
       {"metrics", metrics},
       {"train_seconds", r.train_seconds},
       {"eval_seconds", r.eval_seconds},
+      {"cost", CostToJson(r.cost)},
   };
 }
 
@@ -103,6 +124,19 @@ std::string FormatMetricsTable(const std::string& title, const std::vector<SizeM
                                           m.dee ? absl::StrFormat("%.2f", *m.dee) : std::string("-")));
   }
   return out;
+}
+
+std::string FormatCost(const RunCost& c) {
+  const std::string flops =
+      std::isfinite(c.train_flops)
+          ? absl::StrCat(ShortNumber(c.train_flops), " FLOPs of training (", ShortNumber(c.train_flops / c.train_images),
+                         " per training image)")
+          : std::string("training FLOPs not counted");
+  return absl::StrCat("cost: ", ShortNumber(static_cast<double>(c.parameters)), " parameters stored (",
+                      ShortNumber(static_cast<double>(c.stored_bytes)), "B), ", flops, ", ",
+                      absl::StrFormat("%.2f", c.predict_seconds), " s to predict ", c.test_images,
+                      " test images with ", c.predicted_members, c.predicted_members == 1 ? " member" : " members",
+                      "\n");
 }
 
 }  // namespace ens

@@ -2,10 +2,12 @@
 //
 // results.json holds: config (every flag and component parameter), versions,
 // device, history (per epoch), metrics (one object per ensemble size: size,
-// error [%], nll, cnll, brier, ece, auroc, dee), and timings.
+// error [%], nll, cnll, brier, ece, auroc, dee), timings, and cost.
 #ifndef ENSEMBLES_DRIVER_RESULTS_H_
 #define ENSEMBLES_DRIVER_RESULTS_H_
 
+#include <cmath>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <utility>
@@ -19,6 +21,19 @@
 #include "driver/run_config.h"
 
 namespace ens {
+
+// What the ensemble costs, whatever the method (results.json's "cost").
+struct RunCost {
+  int64_t parameters = 0;    // floating-point values stored in members/
+  int64_t stored_bytes = 0;  // members/ on disk
+  // The history's training FLOPs (EpochRecord::train_flops); NaN when an
+  // epoch was not counted.
+  double train_flops = NAN;
+  int64_t train_images = 0;   // the training split's size
+  double predict_seconds = 0; // the members' predictions on the test split, metrics aside
+  int64_t predicted_members = 0;
+  int64_t test_images = 0;
+};
 
 struct RunResults {
   RunConfig config;
@@ -37,6 +52,7 @@ struct RunResults {
   std::vector<SizeMetrics> metrics;
   double train_seconds = 0;
   double eval_seconds = 0;
+  RunCost cost;
 };
 
 nlohmann::json ResultsToJson(const RunResults& results);
@@ -46,6 +62,9 @@ absl::StatusOr<RunConfig> ConfigFromResults(const nlohmann::json& results, const
 
 // The table in the shape of the reference tables: one row per size.
 std::string FormatMetricsTable(const std::string& title, const std::vector<SizeMetrics>& rows);
+
+// One line under the table: parameters stored, training FLOPs, prediction time.
+std::string FormatCost(const RunCost& cost);
 
 }  // namespace ens
 

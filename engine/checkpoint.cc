@@ -64,7 +64,8 @@ nlohmann::json EpochRecordToJson(const EpochRecord& r) {
           {"loss", std::isfinite(r.loss) ? nlohmann::json(r.loss) : nlohmann::json(nullptr)},
           {"accuracy", r.accuracy},
           {"seconds", r.seconds},
-          {"images_per_sec", r.images_per_sec}};
+          {"images_per_sec", r.images_per_sec},
+          {"train_flops", std::isfinite(r.train_flops) ? nlohmann::json(r.train_flops) : nlohmann::json(nullptr)}};
 }
 
 EpochRecord EpochRecordFromJson(const nlohmann::json& j) {
@@ -75,7 +76,8 @@ EpochRecord EpochRecordFromJson(const nlohmann::json& j) {
           j.at("loss").is_null() ? NAN : j.at("loss").get<double>(),
           j.at("accuracy").get<double>(),
           j.at("seconds").get<double>(),
-          j.at("images_per_sec").get<double>()};
+          j.at("images_per_sec").get<double>(),
+          j.contains("train_flops") && j.at("train_flops").is_number() ? j.at("train_flops").get<double>() : NAN};
 }
 
 std::string Checkpointer::RunFile(int64_t run) const { return absl::StrFormat("%s/run_%04d.ckpt", dir_, run); }

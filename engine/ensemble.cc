@@ -1,5 +1,6 @@
 #include "engine/ensemble.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -63,6 +64,30 @@ std::vector<std::string> StateNames(const StateDict& state) {
 }
 
 std::string MemberFile(int64_t i) { return absl::StrFormat("member_%03d.pt", i); }
+
+absl::StatusOr<StoredSize> MeasureStored(const std::string& dir) {
+  StoredSize size;
+  std::error_code error;
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+    if (entry.is_regular_file()) files.push_back(entry.path().string());
+  }
+  if (error) return absl::NotFoundError(absl::StrCat(dir, ": cannot list: ", error.message()));
+  for (const std::string& file : files) {
+    size.bytes += static_cast<int64_t>(std::filesystem::file_size(file, error));
+    if (file.size() < 3 || file.compare(file.size() - 3, 3, ".pt") != 0) continue;
+    std::vector<torch::Tensor> tensors;
+    try {
+      torch::load(tensors, file);
+    } catch (const std::exception& e) {
+      return absl::DataLossError(absl::StrCat(file, ": not a tensor list file: ", ErrorText(e)));
+    }
+    for (const auto& tensor : tensors) {
+      if (tensor.is_floating_point()) size.values += tensor.numel();
+    }
+  }
+  return size;
+}
 
 absl::Status WriteManifest(const std::string& dir, const nlohmann::json& manifest) {
   return WriteFileAtomically(absl::StrCat(dir, "/ensemble.json"), manifest.dump(2) + "\n");

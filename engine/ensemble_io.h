@@ -25,6 +25,13 @@ absl::StatusOr<StateDict> LoadStateFile(const std::string& path, const std::vect
 std::vector<std::string> StateNames(const StateDict& state);
 // "member_007.pt"
 std::string MemberFile(int64_t i);
+// What a members/ directory holds: the floating-point values of its tensor
+// files (weights, BatchNorm statistics, SWAG's moments, ...) and its bytes.
+struct StoredSize {
+  int64_t values = 0;
+  int64_t bytes = 0;
+};
+absl::StatusOr<StoredSize> MeasureStored(const std::string& dir);
 // Writes members/ensemble.json atomically.
 absl::Status WriteManifest(const std::string& dir, const nlohmann::json& manifest);
 

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cmath>
 #include <cstdio>
 #include <string>
 
@@ -24,6 +25,10 @@ struct EpochRecord {
   double accuracy = 0; // training accuracy, percent
   double seconds = 0;
   double images_per_sec = 0;
+  // Training FLOPs of the epoch: the forward pass's, counted on the run's
+  // first step (engine/flops.h), per example x examples x 3 (the backward
+  // pass as twice the forward). NaN: not counted (runs older than the count).
+  double train_flops = NAN;
 };
 
 class ProgressReporter {

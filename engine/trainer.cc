@@ -16,6 +16,7 @@
 #include "core/autocast.h"
 #include "core/status_macros.h"
 #include "datasets/training_batches.h"
+#include "engine/flops.h"
 
 namespace ens {
 namespace {
@@ -160,8 +161,19 @@ absl::StatusOr<EpochRecord> Trainer::Epoch(const Schedule& schedule, int64_t epo
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ++epochs_done_;
+  // The backward pass counted as twice the forward (one product for the
+  // inputs' gradient, one for the weights'), the usual convention.
+  const double flops = forward_flops_per_row_ >= 0 ? 3 * forward_flops_per_row_ * seen : NAN;
   return EpochRecord{options_.member, phase, epochs_done_, lr, loss_sum / seen,
-                     100.0 * correct.item<double>() / seen, seconds, seen / std::max(seconds, 1e-9)};
+                     100.0 * correct.item<double>() / seen, seconds, seen / std::max(seconds, 1e-9), flops};
+}
+
+torch::Tensor Trainer::Forward(const torch::Tensor& inputs, int64_t rows) {
+  if (forward_flops_per_row_ >= 0 || std::isnan(forward_flops_per_row_)) return net_->forward(inputs);
+  torch::Tensor logits;
+  const std::optional<double> flops = CountFlops([&] { logits = net_->forward(inputs); });
+  forward_flops_per_row_ = flops ? *flops / static_cast<double>(rows) : NAN;
+  return logits;
 }
 
 absl::StatusOr<Trainer::StepResult> Trainer::Step(const torch::Tensor& rows, int64_t iteration, double lr) {
@@ -183,7 +195,7 @@ absl::StatusOr<Trainer::StepResult> Trainer::Step(const torch::Tensor& rows, int
     torch::Tensor logits;
     {
       Bf16AutocastGuard autocast(options_.device, options_.bf16_autocast);
-      logits = net_->forward(batch.inputs);
+      logits = Forward(batch.inputs, last - first);
       loss = options_.loss ? options_.loss(logits, batch.targets, batch.index, iteration)
                            : torch::nll_loss(torch::log_softmax(logits, 1), batch.targets);
     }

@@ -174,6 +174,9 @@ class Trainer {
   // One SGD step on the examples `rows` (split indices; member-major when
   // members train together) at learning rate `lr`.
   absl::StatusOr<StepResult> Step(const torch::Tensor& rows, int64_t iteration, double lr);
+  // The network's forward pass on `inputs`, made from `rows` examples; the
+  // first one of this Trainer is counted (forward_flops_per_row_).
+  torch::Tensor Forward(const torch::Tensor& inputs, int64_t rows);
   // The epoch's record into the history, progress, callbacks, checkpoint.
   absl::Status EndEpoch(const EpochRecord& record, int64_t epoch, std::optional<int64_t> run,
                         RunCheckpoint& progress_so_far, const std::vector<TrainerCallback*>& callbacks);
@@ -189,6 +192,10 @@ class Trainer {
   std::vector<std::mt19937_64> order_rngs_;  // one per member trained together
   std::unique_ptr<torch::optim::SGD> optimizer_;
   std::vector<double> lr_factors_;  // per optimizer parameter group
+  // FLOPs of the forward pass per training example, measured on the first
+  // step (the batch hook's reshaping included); -1 until then, NaN when it
+  // could not be counted.
+  double forward_flops_per_row_ = -1;
   GradientExchange exchange_;  // data-parallel runs' communication
 };
 

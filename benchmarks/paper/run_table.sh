@@ -61,4 +61,4 @@ report_flags=()
 # Every row's DEE against the table's own deep ensemble, also for rows kept
 # from elsewhere (evaluated against another reference, or none).
 [[ -n $reference ]] && report_flags+=(--dee_reference="$reference")
-"$report" --out_dir="$out/report" --sizes="$(cat "$table/sizes")" "${report_flags[@]}" "${rows[@]}"
+"$report" --out_dir="$out/report" --cost --sizes="$(cat "$table/sizes")" "${report_flags[@]}" "${rows[@]}"

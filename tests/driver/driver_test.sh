@@ -157,6 +157,22 @@ for m in r["metrics"]:
     assert {"error", "nll", "cnll", "brier", "ece", "auroc", "dee"} <= set(m) and m["dee"] is None
 assert r["metrics"][-1]["nll"] < r["metrics"][0]["nll"], r["metrics"]
 PY
+grep -q "^cost: .* parameters stored (.*B), .* FLOPs of training (.* per training image), .* s to predict 200 test images with 3 members$" \
+  "$tmp/de.out" || fail "no cost line: $(tail -2 "$tmp/de.out")"
+# Cost: three members store and train three times what one network does; an
+# MLP's forward pass is its weights' multiply-adds (parameters less biases).
+"$driver" "${data[@]}" --method=single --out_dir="$tmp/one" >/dev/null 2>"$tmp/one.err" \
+  || fail "single run failed: $(tail -1 "$tmp/one.err")"
+python3 - "$tmp/one/results.json" "$tmp/de/results.json" <<'PY' || fail "cost in results.json"
+import json, sys
+one, de = (json.load(open(p))["cost"] for p in sys.argv[1:])
+classes, hidden, epochs = 4, 32, 4
+assert de["parameters"] == 3 * one["parameters"], (de, one)
+assert de["train_flops"] == 3 * one["train_flops"], (de, one)
+assert one["train_flops_per_image"] == epochs * 3 * 2 * (one["parameters"] - hidden - classes), one
+assert one["train_images"] == 300 and one["test_images"] == 200 and de["predicted_members"] == 3, de
+assert de["stored_bytes"] > 4 * de["parameters"] and de["predict_seconds"] > 0, de
+PY
 # The predictions are NumPy arrays: recompute the ensemble NLL from them, by
 # the combination rule results.json states.
 recompute_nll() {
@@ -202,6 +218,8 @@ for x, y in zip(a["metrics"], b["metrics"]):
     for k in ("error", "nll", "cnll", "brier", "ece"):
         assert abs(x[k] - y[k]) < 1e-9, (k, x[k], y[k])
 assert len(b["history"]) == len(a["history"])
+for k in ("parameters", "train_flops", "stored_bytes"):  # training's cost kept, storage measured again
+    assert b["cost"][k] == a["cost"][k], (k, a["cost"], b["cost"])
 PY
 # --eval_orders: each size averaged over orders of the members (a copy of the
 # run); all three members are one set in any order, so size 3 stays as it was.

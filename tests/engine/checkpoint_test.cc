@@ -81,7 +81,12 @@ TEST(CheckpointTest, ACutRunResumesToTheSameEnd) {
 
   EXPECT_EQ(counter.count, full_counter.count);
   ASSERT_EQ(history.size(), full_history.size());
-  for (size_t e = 0; e < history.size(); ++e) EXPECT_EQ(history[e].loss, full_history[e].loss) << "epoch " << e;
+  for (size_t e = 0; e < history.size(); ++e) {
+    EXPECT_EQ(history[e].loss, full_history[e].loss) << "epoch " << e;
+    // Restored epochs keep their count; the resumed ones count again.
+    EXPECT_EQ(history[e].train_flops, full_history[e].train_flops) << "epoch " << e;
+    EXPECT_GT(history[e].train_flops, 0) << "epoch " << e;
+  }
   const auto a = CaptureState(*full), b = CaptureState(*net);
   for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i].second, b[i].second)) << a[i].first;
 }

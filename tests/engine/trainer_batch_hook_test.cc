@@ -64,6 +64,15 @@ TEST(BatchHookTest, ATiledBatchTrainsAsThePlainOne) {
     EXPECT_LE(tiled_history[e].accuracy, 100.0);
   }
   EXPECT_GT(plain_history.back().accuracy, 40.0);  // it learned (chance: 25%)
+  // Training FLOPs: the forward pass's multiply-adds (2 FLOPs each) per
+  // example, x 3 for the backward pass, x the 400 examples of an epoch; the
+  // tiled batch runs every example twice.
+  const double inputs = data.channels() * data.image_size() * data.image_size();
+  const double forward = 2 * (inputs * 32 + 32 * data.num_classes);
+  for (size_t e = 0; e < 3; ++e) {
+    EXPECT_EQ(plain_history[e].train_flops, 3 * forward * 400) << "epoch " << e + 1;
+    EXPECT_EQ(tiled_history[e].train_flops, 2 * plain_history[e].train_flops) << "epoch " << e + 1;
+  }
 }
 
 // A hook's count is what the epoch reports.

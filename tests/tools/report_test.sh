@@ -42,6 +42,27 @@ done
 [ -s "$tmp/report/plots.gp" ] || fail "plots.gp missing"
 [ ! -s "$tmp/report/data/gnuplot.err" ] || fail "gnuplot warned: $(head -3 "$tmp/report/data/gnuplot.err")"
 
+# --cost: the whole ensemble's cost on each group's largest size, the mean
+# over seeds (predict seconds with their spread); an older run without cost
+# shows "-".
+"$report" --out_dir="$tmp/report_cost" --cost --plots=false "$tmp/de_1" "$tmp/de_2" "$tmp/single" >/dev/null \
+  2>"$tmp/stderr" || fail "report --cost failed: $(cat "$tmp/stderr")"
+python3 - "$tmp" <<'PY' || fail "report --cost numbers"
+import csv, json, statistics, sys
+tmp = sys.argv[1]
+costs = [json.load(open(f"{tmp}/de_{s}/results.json"))["cost"] for s in (1, 2)]
+rows = {(r["method"], int(r["size"])): r for r in csv.DictReader(open(f"{tmp}/report_cost/report.csv"))}
+whole, part = rows[("deep_ensemble", 3)], rows[("deep_ensemble", 1)]
+assert float(whole["parameters"]) == costs[0]["parameters"], whole
+assert abs(float(whole["train_flops_per_image"]) / costs[0]["train_flops_per_image"] - 1) < 1e-5, whole
+seconds = [c["predict_seconds"] for c in costs]
+assert abs(float(whole["predict_seconds_mean"]) - statistics.mean(seconds)) < 1e-5, whole
+assert abs(float(whole["predict_seconds_sd"]) - statistics.stdev(seconds)) < 1e-5, whole
+assert part["parameters"] == "" and part["predict_seconds_mean"] == "", part
+md = open(f"{tmp}/report_cost/report.md").read()
+assert "| parameters | train FLOPs / image | predict s |" in md, md
+PY
+
 # A run from an older driver (without the flags recorded since: autocast,
 # channels_last, on_divergence, eval_orders) is a seed of the same setting as a new run.
 mkdir -p "$tmp/old_de_3"

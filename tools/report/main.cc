@@ -32,6 +32,9 @@ DEFINE_string(budgets, "",
 DEFINE_string(dee_reference, "",
               "results.json (or its directory) of a deep_ensemble run: every run's DEE is measured against it, "
               "from the run's calibrated NLL (empty: the DEE each run recorded)");
+DEFINE_bool(cost, false,
+            "add the runs' cost to the table: parameters stored, training FLOPs per training image, seconds to "
+            "predict the test set (each group's largest ensemble)");
 DEFINE_bool(plots, true, "draw the figures with gnuplot (needs --out_dir)");
 DEFINE_string(gnuplot, "gnuplot", "the gnuplot executable");
 
@@ -73,7 +76,7 @@ int main(int argc, char** argv) {
   }
   auto groups = ens::report::GroupBySetting(std::move(runs));
   if (!groups.ok()) return Fail(std::string(groups.status().message()));
-  std::string markdown = ens::report::MarkdownTable(*groups, sizes);
+  std::string markdown = ens::report::MarkdownTable(*groups, sizes, FLAGS_cost);
   std::string budget_csv;
   if (!FLAGS_budgets.empty()) {
     auto columns = ens::report::ReadBudgets(ens::UserPath(FLAGS_budgets));
@@ -92,7 +95,7 @@ int main(int argc, char** argv) {
   const std::string dir = ens::UserPath(FLAGS_out_dir);
   for (const absl::Status& status :
        {ens::MakeDirectories(dir), ens::WriteFileAtomically(dir + "/report.md", markdown),
-        ens::WriteFileAtomically(dir + "/report.csv", ens::report::CsvTable(*groups, sizes))}) {
+        ens::WriteFileAtomically(dir + "/report.csv", ens::report::CsvTable(*groups, sizes, FLAGS_cost))}) {
     if (!status.ok()) return Fail(std::string(status.message()));
   }
   if (!budget_csv.empty()) {

@@ -1,5 +1,6 @@
 #include "tools/report/run_set.h"
 
+#include <array>
 #include <cmath>
 #include <map>
 #include <set>
@@ -122,6 +123,12 @@ absl::StatusOr<Run> ReadRun(const std::string& dir) {
                              e.at("epoch").get<int64_t>(), e.at("lr").get<double>(), Number(e, "loss")});
     }
     run.train_seconds = results.value("train_seconds", 0.0);
+    if (results.contains("cost") && results.at("cost").is_object()) {
+      const nlohmann::json& cost = results.at("cost");
+      run.parameters = Number(cost, "parameters");
+      run.train_flops_per_image = Number(cost, "train_flops_per_image");
+      run.predict_seconds = Number(cost, "predict_seconds");
+    }
   } catch (const nlohmann::json::exception& e) {
     return absl::DataLossError(absl::StrCat(path, ": not a results.json of the driver: ", e.what()));
   }
@@ -191,6 +198,16 @@ std::vector<SizeSummary> Summarize(const RunGroup& group) {
     summaries.push_back({size, StatOf(v[0]), StatOf(v[1]), StatOf(v[2]), StatOf(v[3]), StatOf(v[4]), StatOf(v[5])});
   }
   return summaries;
+}
+
+CostSummary SummarizeCost(const RunGroup& group) {
+  std::array<std::vector<double>, 3> values;
+  for (const auto& run : group.runs) {
+    Accumulate(run.parameters, values[0]);
+    Accumulate(run.train_flops_per_image, values[1]);
+    Accumulate(run.predict_seconds, values[2]);
+  }
+  return {StatOf(values[0]), StatOf(values[1]), StatOf(values[2])};
 }
 
 }  // namespace ens::report

@@ -37,6 +37,8 @@ struct Run {
   std::vector<SizeRow> metrics;
   std::vector<EpochPoint> history;
   double train_seconds = 0;
+  // results.json's cost (absent before 2026-12-03, or null: nullopt).
+  std::optional<double> parameters, train_flops_per_image, predict_seconds;
 };
 
 // The last component of a results folder (or of a results.json / NAME.json
@@ -76,6 +78,12 @@ struct SizeSummary {
 
 // Per ensemble size present in any of the group's runs, ascending.
 std::vector<SizeSummary> Summarize(const RunGroup& group);
+
+// The whole ensemble's cost over the group's runs.
+struct CostSummary {
+  Stat parameters, train_flops_per_image, predict_seconds;
+};
+CostSummary SummarizeCost(const RunGroup& group);
 
 }  // namespace ens::report
 

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "core/short_number.h"
 
 namespace ens::report {
 namespace {
@@ -18,6 +19,9 @@ std::string Cell(const Stat& stat, int decimals) {
   if (stat.count == 1) return absl::StrFormat("%.*f", decimals, stat.mean);
   return absl::StrFormat("%.*f ± %.*f", decimals, stat.mean, decimals, stat.spread);
 }
+
+// Counts (parameters, FLOPs): the mean, short; seeds do not change them.
+std::string ShortCell(const Stat& stat) { return stat.count == 0 ? "-" : ShortNumber(stat.mean); }
 
 std::string CsvNumber(const Stat& stat, double value) { return stat.count == 0 ? "" : absl::StrFormat("%.6g", value); }
 
@@ -43,35 +47,59 @@ constexpr char kCsvStatHeader[] =
 
 }  // namespace
 
-std::string MarkdownTable(const std::vector<RunGroup>& groups, const std::vector<int64_t>& sizes) {
-  std::string out =
-      "| method | model | dataset | epochs | size | seeds | error % | NLL | cNLL | Brier | ECE | DEE |\n"
-      "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+std::string MarkdownTable(const std::vector<RunGroup>& groups, const std::vector<int64_t>& sizes, bool cost) {
+  std::string out = absl::StrCat(
+      "| method | model | dataset | epochs | size | seeds | error % | NLL | cNLL | Brier | ECE | DEE |",
+      cost ? " parameters | train FLOPs / image | predict s |" : "", "\n",
+      "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|", cost ? "---:|---:|---:|" : "", "\n");
   for (const auto& group : groups) {
     bool first = true;
-    for (const auto& s : Summarize(group)) {
+    const std::vector<SizeSummary> summaries = Summarize(group);
+    const CostSummary costs = SummarizeCost(group);
+    for (const auto& s : summaries) {
       if (!Shown(s.size, sizes)) continue;
       const std::string head =
           first ? absl::StrCat(group.label, " | ", group.model, " | ", group.dataset, " | ", group.epochs)
                 : " |  |  | ";
       absl::StrAppend(&out, "| ", head, " | ", s.size, " | ", s.error.count, " | ", Cell(s.error, 2), " | ",
                       Cell(s.nll, 4), " | ", Cell(s.cnll, 4), " | ", Cell(s.brier, 4), " | ", Cell(s.ece, 4), " | ",
-                      Cell(s.dee, 2), " |\n");
+                      Cell(s.dee, 2), " |");
+      if (cost) {
+        const bool whole = s.size == summaries.back().size;
+        absl::StrAppend(&out, " ", whole ? ShortCell(costs.parameters) : "", " | ",
+                        whole ? ShortCell(costs.train_flops_per_image) : "", " | ",
+                        whole ? Cell(costs.predict_seconds, 2) : "", " |");
+      }
+      absl::StrAppend(&out, "\n");
       first = false;
     }
   }
   return out;
 }
 
-std::string CsvTable(const std::vector<RunGroup>& groups, const std::vector<int64_t>& sizes) {
-  std::string out = absl::StrCat("method,label,model,dataset,epochs,size,seeds,", kCsvStatHeader, "\n");
+std::string CsvTable(const std::vector<RunGroup>& groups, const std::vector<int64_t>& sizes, bool cost) {
+  std::string out = absl::StrCat("method,label,model,dataset,epochs,size,seeds,", kCsvStatHeader,
+                                 cost ? ",parameters,train_flops_per_image,predict_seconds_mean,predict_seconds_sd" : "",
+                                 "\n");
   for (const auto& group : groups) {
-    for (const auto& s : Summarize(group)) {
+    const std::vector<SizeSummary> summaries = Summarize(group);
+    const CostSummary costs = SummarizeCost(group);
+    for (const auto& s : summaries) {
       if (!Shown(s.size, sizes)) continue;
       std::vector<std::string> cells = {CsvText(group.method), CsvText(group.label), CsvText(group.model),
                                         CsvText(group.dataset), absl::StrCat(group.epochs), absl::StrCat(s.size),
                                         absl::StrCat(s.error.count)};
-      absl::StrAppend(&out, absl::StrJoin(cells, ","), ",", absl::StrJoin(CsvStats(s), ","), "\n");
+      absl::StrAppend(&out, absl::StrJoin(cells, ","), ",", absl::StrJoin(CsvStats(s), ","));
+      if (cost) {
+        const bool whole = s.size == summaries.back().size;
+        const Stat none;
+        const Stat& parameters = whole ? costs.parameters : none;
+        const Stat& flops = whole ? costs.train_flops_per_image : none;
+        const Stat& seconds = whole ? costs.predict_seconds : none;
+        absl::StrAppend(&out, ",", CsvNumber(parameters, parameters.mean), ",", CsvNumber(flops, flops.mean), ",",
+                        CsvNumber(seconds, seconds.mean), ",", CsvNumber(seconds, seconds.spread));
+      }
+      absl::StrAppend(&out, "\n");
     }
   }
   return out;

@@ -14,9 +14,13 @@
 namespace ens::report {
 
 // `sizes`: the ensemble sizes to show (empty: every size of each group).
-std::string MarkdownTable(const std::vector<RunGroup>& groups, const std::vector<int64_t>& sizes);
+// `cost`: columns for the whole ensemble's cost (parameters stored, training
+// FLOPs per training image, seconds to predict the test set), filled on each
+// group's largest size, the ensemble the cost is of.
+std::string MarkdownTable(const std::vector<RunGroup>& groups, const std::vector<int64_t>& sizes,
+                          bool cost = false);
 // One row per group and size, every statistic in its own column.
-std::string CsvTable(const std::vector<RunGroup>& groups, const std::vector<int64_t>& sizes);
+std::string CsvTable(const std::vector<RunGroup>& groups, const std::vector<int64_t>& sizes, bool cost = false);
 
 // Rows x budget columns, one table per metric (error, NLL, cNLL, DEE); each
 // cell says the ensemble size it shows.
