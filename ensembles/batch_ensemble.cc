@@ -9,8 +9,10 @@
 // reference implementation (edward2 / uncertainty-baselines): r and s drawn
 // from N(1, 0.5^2) (or random signs), no weight decay on them and their
 // learning rate times a multiplier (0.5); the loss is the mean of the
-// members' cross-entropies (the shared W gets their mean gradient); BatchNorm
-// layers are shared by the members.
+// members' cross-entropies (the shared W gets their mean gradient). BatchNorm
+// layers are shared by the members (statistics over every member's rows) or,
+// with batchnorm=per_member, each member has its own statistics and affine
+// parameters.
 //
 //   bazel run //:driver -- --method=batch_ensemble --members=4 --model=preresnet20
 #include "ensembles/batch_ensemble.h"
@@ -89,9 +91,32 @@ class FastWeightLayerImpl : public torch::nn::Module {
 };
 TORCH_MODULE(FastWeightLayer);
 
+// BatchNorm per member: [M * n, C, ...] member-major normalised as
+// [n, M * C, ...], one BatchNorm2d over the M members' channels.
+class MemberBatchNormImpl : public torch::nn::Module {
+ public:
+  MemberBatchNormImpl(int64_t members, int64_t features)
+      : members_(members), bn_(register_module("bn", torch::nn::BatchNorm2d(members * features))) {}
+  torch::Tensor forward(const torch::Tensor& x) {
+    const int64_t n = x.size(0) / members_, c = x.size(1);
+    const torch::Tensor side_by_side =
+        x.reshape({members_, n, c, x.size(2), x.size(3)}).transpose(0, 1).reshape({n, members_ * c, x.size(2), x.size(3)});
+    return bn_->forward(side_by_side)
+        .reshape({n, members_, c, x.size(2), x.size(3)})
+        .transpose(0, 1)
+        .reshape(x.sizes());
+  }
+
+ private:
+  int64_t members_;
+  torch::nn::BatchNorm2d bn_;
+};
+TORCH_MODULE(MemberBatchNorm);
+
 class BatchEnsembleLayers : public LayerFactory {
  public:
-  BatchEnsembleLayers(int64_t members, FastInit init) : members_(members), init_(init) {}
+  BatchEnsembleLayers(int64_t members, FastInit init, bool per_member_batchnorm)
+      : members_(members), init_(init), per_member_batchnorm_(per_member_batchnorm) {}
 
   torch::nn::AnyModule Linear(int64_t in, int64_t out, bool bias) override {
     // W and b drawn as torch::nn::Linear draws them.
@@ -107,10 +132,15 @@ class BatchEnsembleLayers : public LayerFactory {
                                                 bias ? plain->bias.detach().clone() : torch::Tensor(), init_, stride,
                                                 padding));
   }
+  torch::nn::AnyModule BatchNorm2d(int64_t features) override {
+    if (!per_member_batchnorm_) return LayerFactory::BatchNorm2d(features);
+    return torch::nn::AnyModule(MemberBatchNorm(members_, features));
+  }
 
  private:
   int64_t members_;
   FastInit init_;
+  bool per_member_batchnorm_;
 };
 
 // The batch repeated M times, member-major; the members' logits [M * n, C].
@@ -137,17 +167,22 @@ bool IsFastWeight(const std::string& name) {
 struct Settings {
   int64_t members;
   FastInit init;
-  std::string Key() const { return absl::StrCat(kKind, " M=", members); }
+  bool per_member_batchnorm = false;
+  std::string Key() const {
+    return absl::StrCat(kKind, " M=", members, per_member_batchnorm ? " batchnorm per member" : "");
+  }
 };
 
 class BatchEnsembleEnsemble : public OnePassEnsemble {
  public:
   BatchEnsembleEnsemble(const Settings& s, StateDict weights)
-      : OnePassEnsemble(kKind, s.members, std::move(weights), nlohmann::json::object()), settings_(s) {}
+      : OnePassEnsemble(kKind, s.members, std::move(weights),
+                        {{"batchnorm", s.per_member_batchnorm ? "per_member" : "shared"}}),
+        settings_(s) {}
 
  protected:
   absl::StatusOr<std::shared_ptr<Network>> Members(MemberContext& context) const override {
-    BatchEnsembleLayers layers(settings_.members, settings_.init);
+    BatchEnsembleLayers layers(settings_.members, settings_.init, settings_.per_member_batchnorm);
     ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> net, Loaded(context, settings_.Key(), layers));
     return std::shared_ptr<Network>(std::make_shared<BatchEnsembleNetwork>(net, settings_.members));
   }
@@ -158,14 +193,15 @@ class BatchEnsembleEnsemble : public OnePassEnsemble {
 
 class BatchEnsembleMethod : public Method {
  public:
-  BatchEnsembleMethod(FastInit init, double fast_lr) : init_(init), fast_lr_(fast_lr) {}
+  BatchEnsembleMethod(FastInit init, double fast_lr, bool per_member_batchnorm)
+      : init_(init), fast_lr_(fast_lr), per_member_batchnorm_(per_member_batchnorm) {}
 
   absl::StatusOr<int64_t> PlannedEpochs(const TrainContext& context) const override { return context.epochs; }
   bool MembersExchangeable() const override { return true; }
 
   absl::StatusOr<std::unique_ptr<Ensemble>> Train(const TrainContext& context) override {
-    const Settings s{context.members, init_};
-    BatchEnsembleLayers layers(s.members, s.init);
+    const Settings s{context.members, init_, per_member_batchnorm_};
+    BatchEnsembleLayers layers(s.members, s.init, s.per_member_batchnorm);
     ENS_ASSIGN_OR_RETURN(std::shared_ptr<Network> inner, context.NewModel(DeriveSeed(context.seed, 0), layers));
     auto net = std::make_shared<BatchEnsembleNetwork>(inner, s.members);
     OnePassTraining how;
@@ -186,28 +222,34 @@ class BatchEnsembleMethod : public Method {
  private:
   FastInit init_;
   double fast_lr_;
+  bool per_member_batchnorm_;
 };
 
 ENS_REGISTER(MethodRegistry(), kKind,
              "BatchEnsemble (Wen et al. 2020): --members members share every weight W and own rank-1 fast "
              "weights r, s and a bias (y = (W (x * r)) * s + b); the batch repeated per member, one forward "
-             "pass predicts them all; loss: the members' mean cross-entropy; BatchNorm shared",
+             "pass predicts them all; loss: the members' mean cross-entropy",
              ParamSchema()
                  .String("fast_init", "gaussian", "draw of the fast weights: N(1, fast_init_std^2), or +-1")
                  .Choices({"gaussian", "random_sign"})
                  .Double("fast_init_std", 0.5, "standard deviation of the gaussian draw").Min(0)
                  .Double("fast_lr", 0.5, "the fast weights' learning rate, times the schedule's (no weight decay)")
-                 .Min(0),
+                 .Min(0)
+                 .String("batchnorm", "shared", "BatchNorm statistics and affine parameters: shared by the members or "
+                         "per member").Choices({"shared", "per_member"}),
              [](const Params& p) -> absl::StatusOr<std::unique_ptr<Method>> {
                FastInit init;
                init.random_sign = p.String("fast_init") == "random_sign";
                init.std = p.Double("fast_init_std");
-               return std::unique_ptr<Method>(new BatchEnsembleMethod(init, p.Double("fast_lr")));
+               return std::unique_ptr<Method>(
+                   new BatchEnsembleMethod(init, p.Double("fast_lr"), p.String("batchnorm") == "per_member"));
              });
 
 absl::StatusOr<std::unique_ptr<Ensemble>> LoadBatchEnsemble(const std::string& dir, const nlohmann::json& manifest) {
   ENS_ASSIGN_OR_RETURN(OnePassParts parts, LoadOnePassParts(dir, manifest));
-  return std::unique_ptr<Ensemble>(new BatchEnsembleEnsemble(Settings{parts.members, FastInit()}, std::move(parts.weights)));
+  Settings s{parts.members, FastInit()};
+  s.per_member_batchnorm = parts.settings.value("batchnorm", std::string("shared")) == "per_member";
+  return std::unique_ptr<Ensemble>(new BatchEnsembleEnsemble(s, std::move(parts.weights)));
 }
 
 ENS_REGISTER(EnsembleKindRegistry(), kKind, "one network of shared weights and per-member fast weights",
@@ -215,8 +257,8 @@ ENS_REGISTER(EnsembleKindRegistry(), kKind, "one network of shared weights and p
 
 }  // namespace
 
-std::unique_ptr<LayerFactory> MakeBatchEnsembleLayers(int64_t members) {
-  return std::make_unique<BatchEnsembleLayers>(members, FastInit{});
+std::unique_ptr<LayerFactory> MakeBatchEnsembleLayers(int64_t members, bool per_member_batchnorm) {
+  return std::make_unique<BatchEnsembleLayers>(members, FastInit{}, per_member_batchnorm);
 }
 
 }  // namespace ens

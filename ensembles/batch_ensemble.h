@@ -13,8 +13,9 @@ namespace ens {
 // Linear and Conv2d layers of `members` members sharing the weight W: each
 // with parameters "weight" (W, as torch::nn's layer draws it), "r" [M, in],
 // "s" [M, out] (N(1, 0.5^2)) and, where the layer has a bias, "bias" [M, out];
-// input and output member-major ([M * n, ...]). BatchNorm2d is shared.
-std::unique_ptr<LayerFactory> MakeBatchEnsembleLayers(int64_t members);
+// input and output member-major ([M * n, ...]). BatchNorm2d is shared, or
+// one per member ("bn" over M x C channels, member m's block m).
+std::unique_ptr<LayerFactory> MakeBatchEnsembleLayers(int64_t members, bool per_member_batchnorm = false);
 
 }  // namespace ens
 

@@ -90,7 +90,9 @@ class PackedLayers : public LayerFactory {
                                                       .bias(bias)
                                                       .groups(first ? 1 : members_ * gamma_)));
   }
-  torch::nn::BatchNorm2d BatchNorm2d(int64_t features) override { return torch::nn::BatchNorm2d(Widen(features)); }
+  torch::nn::AnyModule BatchNorm2d(int64_t features) override {
+    return torch::nn::AnyModule(torch::nn::BatchNorm2d(Widen(features)));
+  }
 
   // "c -> c'" for every width that alpha x c did not divide into the groups.
   const std::vector<std::string>& rounded() const { return rounded_; }

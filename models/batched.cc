@@ -97,8 +97,8 @@ torch::nn::AnyModule BatchedLayers::Conv2d(int64_t in_channels, int64_t out_chan
                             .groups(members_)));
 }
 
-torch::nn::BatchNorm2d BatchedLayers::BatchNorm2d(int64_t features) {
-  return torch::nn::BatchNorm2d(members_ * features);
+torch::nn::AnyModule BatchedLayers::BatchNorm2d(int64_t features) {
+  return torch::nn::AnyModule(torch::nn::BatchNorm2d(members_ * features));
 }
 
 BatchedNetwork::BatchedNetwork(std::shared_ptr<Network> together, int64_t members)

@@ -40,7 +40,7 @@ class BatchedLayers : public LayerFactory {
   torch::nn::AnyModule Linear(int64_t in_features, int64_t out_features, bool bias) override;
   torch::nn::AnyModule Conv2d(int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride,
                               int64_t padding, bool bias) override;
-  torch::nn::BatchNorm2d BatchNorm2d(int64_t features) override;
+  torch::nn::AnyModule BatchNorm2d(int64_t features) override;
 
  private:
   int64_t members_;

@@ -21,21 +21,21 @@ class ConvUnits : public torch::nn::Module {
  public:
   void Add(int64_t in, int64_t out, int64_t kernel, LayerFactory& layers) {
     const std::string i = std::to_string(convs_.size() + 1);
-    norms_.push_back(register_module("bn" + i, layers.BatchNorm2d(in)));
+    norms_.push_back(RegisterLayer(*this, "bn" + i, layers.BatchNorm2d(in)));
     convs_.push_back(RegisterLayer(*this, "conv" + i, layers.Conv2d(in, out, kernel, 1, kernel / 2, false)));
   }
   void SetDropout(double p) { dropout_ = register_module("dropout", Dropout(p)); }
 
   torch::Tensor forward(torch::Tensor h) {
     for (size_t i = 0; i < convs_.size(); ++i) {
-      h = convs_[i].forward(torch::relu(norms_[i]->forward(h)));
+      h = convs_[i].forward(torch::relu(norms_[i].forward(h)));
       if (dropout_) h = dropout_->forward(h);
     }
     return h;
   }
 
  private:
-  std::vector<torch::nn::BatchNorm2d> norms_;
+  std::vector<torch::nn::AnyModule> norms_;
   std::vector<torch::nn::AnyModule> convs_;
   Dropout dropout_{nullptr};
 };
@@ -70,7 +70,7 @@ class DenseNet : public Network {
         channels = out;
       }
     }
-    bn_ = register_module("bn", layers.BatchNorm2d(channels));
+    bn_ = RegisterLayer(*this, "bn", layers.BatchNorm2d(channels));
     fc_ = RegisterLayer(*this, "fc", layers.Linear(channels, spec.num_classes, true));
   }
 
@@ -80,14 +80,14 @@ class DenseNet : public Network {
       for (auto& layer : blocks_[b]) h = torch::cat({h, layer->forward(h)}, 1);
       if (b < transitions_.size()) h = torch::avg_pool2d(transitions_[b]->forward(h), 2);
     }
-    return fc_.forward(torch::relu(bn_->forward(h)).mean({2, 3}));
+    return fc_.forward(torch::relu(bn_.forward(h)).mean({2, 3}));
   }
 
  private:
   torch::nn::AnyModule conv_, fc_;
   std::vector<std::vector<std::shared_ptr<ConvUnits>>> blocks_;
   std::vector<std::shared_ptr<ConvUnits>> transitions_;
-  torch::nn::BatchNorm2d bn_{nullptr};
+  torch::nn::AnyModule bn_;
 };
 
 void RegisterDenseNet(const char* name, int64_t depth, bool bc, const char* description) {

@@ -22,7 +22,9 @@ torch::nn::AnyModule LayerFactory::Conv2d(int64_t in_channels, int64_t out_chann
                                                     .bias(bias)));
 }
 
-torch::nn::BatchNorm2d LayerFactory::BatchNorm2d(int64_t features) { return torch::nn::BatchNorm2d(features); }
+torch::nn::AnyModule LayerFactory::BatchNorm2d(int64_t features) {
+  return torch::nn::AnyModule(torch::nn::BatchNorm2d(features));
+}
 
 LayerFactory& StandardLayers() {
   static auto* layers = new LayerFactory();

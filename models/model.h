@@ -47,9 +47,10 @@ class LayerFactory {
   virtual torch::nn::AnyModule Linear(int64_t in_features, int64_t out_features, bool bias);
   virtual torch::nn::AnyModule Conv2d(int64_t in_channels, int64_t out_channels, int64_t kernel,
                                       int64_t stride, int64_t padding, bool bias);
-  // BatchNorm2d over `features` channels (members batched together keep one
-  // set of statistics per member).
-  virtual torch::nn::BatchNorm2d BatchNorm2d(int64_t features);
+  // BatchNorm2d over `features` channels: a torch::nn::BatchNorm2d, or a
+  // module holding one (members batched together keep one set of statistics
+  // per member). Register it with RegisterLayer.
+  virtual torch::nn::AnyModule BatchNorm2d(int64_t features);
 };
 
 // torch::nn::Linear (as ThreadedLinear, models/threaded_linear.h: its CPU

@@ -29,7 +29,7 @@ class PreActBlock : public torch::nn::Module {
     }
     for (size_t i = 0; i < convs.size(); ++i) {
       const auto [c_in, c_out, kernel, s] = convs[i];
-      norms_.push_back(register_module(absl::StrCat("bn", i + 1), layers.BatchNorm2d(c_in)));
+      norms_.push_back(RegisterLayer(*this, absl::StrCat("bn", i + 1), layers.BatchNorm2d(c_in)));
       convs_.push_back(RegisterLayer(*this, absl::StrCat("conv", i + 1),
                                      layers.Conv2d(c_in, c_out, kernel, s, kernel / 2, false)));
     }
@@ -43,7 +43,7 @@ class PreActBlock : public torch::nn::Module {
     const torch::Tensor residual = shortcut_.is_empty() ? x : shortcut_.forward(x);
     torch::Tensor h = x;
     for (size_t i = 0; i < convs_.size(); ++i) {
-      h = torch::relu(norms_[i]->forward(h));
+      h = torch::relu(norms_[i].forward(h));
       if (i + 1 == convs_.size()) h = dropout_->forward(h);
       h = convs_[i].forward(h);
     }
@@ -51,7 +51,7 @@ class PreActBlock : public torch::nn::Module {
   }
 
  private:
-  std::vector<torch::nn::BatchNorm2d> norms_;
+  std::vector<torch::nn::AnyModule> norms_;
   std::vector<torch::nn::AnyModule> convs_;
   Dropout dropout_{nullptr};
   torch::nn::AnyModule shortcut_;
@@ -74,21 +74,21 @@ class PreResNet : public Network {
         in = bottleneck ? planes * 4 : planes;
       }
     }
-    bn_ = register_module("bn", layers.BatchNorm2d(in));
+    bn_ = RegisterLayer(*this, "bn", layers.BatchNorm2d(in));
     fc_ = RegisterLayer(*this, "fc", layers.Linear(in, spec.num_classes, true));
   }
 
   torch::Tensor forward(const torch::Tensor& x) override {
     torch::Tensor h = conv_.forward(x);
     for (auto& block : blocks_) h = block->forward(h);
-    h = torch::relu(bn_->forward(h)).mean({2, 3});
+    h = torch::relu(bn_.forward(h)).mean({2, 3});
     return fc_.forward(h);
   }
 
  private:
   torch::nn::AnyModule conv_, fc_;
   std::vector<std::shared_ptr<PreActBlock>> blocks_;
-  torch::nn::BatchNorm2d bn_{nullptr};
+  torch::nn::AnyModule bn_;
 };
 
 void RegisterPreResNet(int64_t depth, const char* name, const char* description) {

@@ -18,15 +18,15 @@ class BasicBlock : public torch::nn::Module {
   BasicBlock(int64_t in, int64_t out, int64_t stride, double dropout, LayerFactory& layers)
       : stride_(stride), pad_(out - in) {
     conv1_ = RegisterLayer(*this, "conv1", layers.Conv2d(in, out, 3, stride, 1, false));
-    bn1_ = register_module("bn1", layers.BatchNorm2d(out));
+    bn1_ = RegisterLayer(*this, "bn1", layers.BatchNorm2d(out));
     dropout_ = register_module("dropout", Dropout(dropout));
     conv2_ = RegisterLayer(*this, "conv2", layers.Conv2d(out, out, 3, 1, 1, false));
-    bn2_ = register_module("bn2", layers.BatchNorm2d(out));
+    bn2_ = RegisterLayer(*this, "bn2", layers.BatchNorm2d(out));
   }
 
   torch::Tensor forward(const torch::Tensor& x) {
-    torch::Tensor h = dropout_->forward(torch::relu(bn1_->forward(conv1_.forward(x))));
-    h = bn2_->forward(conv2_.forward(h));
+    torch::Tensor h = dropout_->forward(torch::relu(bn1_.forward(conv1_.forward(x))));
+    h = bn2_.forward(conv2_.forward(h));
     torch::Tensor residual = x;
     if (stride_ != 1) residual = residual.slice(2, 0, residual.size(2), stride_).slice(3, 0, residual.size(3), stride_);
     if (pad_ > 0) residual = torch::constant_pad_nd(residual, {0, 0, 0, 0, pad_ / 2, pad_ - pad_ / 2}, 0);
@@ -36,7 +36,7 @@ class BasicBlock : public torch::nn::Module {
  private:
   int64_t stride_, pad_;
   torch::nn::AnyModule conv1_, conv2_;
-  torch::nn::BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
+  torch::nn::AnyModule bn1_, bn2_;
   Dropout dropout_{nullptr};
 };
 
@@ -45,7 +45,7 @@ class ResNet : public Network {
   ResNet(const ModelSpec& spec, int64_t depth, double dropout, LayerFactory& layers) {
     const int64_t blocks = (depth - 2) / 6;
     conv_ = RegisterLayer(*this, "conv", layers.Conv2d(spec.in_channels, 16, 3, 1, 1, false));
-    bn_ = register_module("bn", layers.BatchNorm2d(16));
+    bn_ = RegisterLayer(*this, "bn", layers.BatchNorm2d(16));
     int64_t in = 16;
     for (int64_t stage = 0; stage < 3; ++stage) {
       const int64_t out = 16 << stage;
@@ -60,14 +60,14 @@ class ResNet : public Network {
   }
 
   torch::Tensor forward(const torch::Tensor& x) override {
-    torch::Tensor h = torch::relu(bn_->forward(conv_.forward(x)));
+    torch::Tensor h = torch::relu(bn_.forward(conv_.forward(x)));
     for (auto& block : blocks_) h = block->forward(h);
     return fc_.forward(h.mean({2, 3}));
   }
 
  private:
   torch::nn::AnyModule conv_, fc_;
-  torch::nn::BatchNorm2d bn_{nullptr};
+  torch::nn::AnyModule bn_;
   std::vector<std::shared_ptr<BasicBlock>> blocks_;
 };
 

@@ -25,7 +25,7 @@ class Vgg16 : public Network {
       }
       const std::string i = std::to_string(convs_.size() + 1);
       convs_.push_back(RegisterLayer(*this, "conv" + i, layers.Conv2d(in, c, 3, 1, 1, true)));
-      norms_.push_back(register_module("bn" + i, layers.BatchNorm2d(c)));
+      norms_.push_back(RegisterLayer(*this, "bn" + i, layers.BatchNorm2d(c)));
       pool_after_.push_back(false);
       in = c;
     }
@@ -39,7 +39,7 @@ class Vgg16 : public Network {
   torch::Tensor forward(const torch::Tensor& x) override {
     torch::Tensor h = x;
     for (size_t i = 0; i < convs_.size(); ++i) {
-      h = torch::relu(norms_[i]->forward(convs_[i].forward(h)));
+      h = torch::relu(norms_[i].forward(convs_[i].forward(h)));
       if (pool_after_[i]) h = MaxPool2x2(h);
     }
     h = h.flatten(1);
@@ -50,7 +50,7 @@ class Vgg16 : public Network {
 
  private:
   std::vector<torch::nn::AnyModule> convs_;
-  std::vector<torch::nn::BatchNorm2d> norms_;
+  std::vector<torch::nn::AnyModule> norms_;
   std::vector<bool> pool_after_;
   Dropout dropout1_{nullptr}, dropout2_{nullptr};
   torch::nn::AnyModule fc1_, fc2_, fc3_;

@@ -15,9 +15,9 @@ namespace {
 class WideBlock : public torch::nn::Module {
  public:
   WideBlock(int64_t in, int64_t out, int64_t stride, double dropout, LayerFactory& layers) {
-    bn1_ = register_module("bn1", layers.BatchNorm2d(in));
+    bn1_ = RegisterLayer(*this, "bn1", layers.BatchNorm2d(in));
     conv1_ = RegisterLayer(*this, "conv1", layers.Conv2d(in, out, 3, stride, 1, false));
-    bn2_ = register_module("bn2", layers.BatchNorm2d(out));
+    bn2_ = RegisterLayer(*this, "bn2", layers.BatchNorm2d(out));
     dropout_ = register_module("dropout", Dropout(dropout));
     conv2_ = RegisterLayer(*this, "conv2", layers.Conv2d(out, out, 3, 1, 1, false));
     if (stride != 1 || in != out) {
@@ -26,16 +26,16 @@ class WideBlock : public torch::nn::Module {
   }
 
   torch::Tensor forward(const torch::Tensor& x) {
-    const torch::Tensor h = torch::relu(bn1_->forward(x));
+    const torch::Tensor h = torch::relu(bn1_.forward(x));
     // The official code projects the activated input when the shape changes.
     const torch::Tensor residual = shortcut_.is_empty() ? x : shortcut_.forward(h);
     torch::Tensor y = conv1_.forward(h);
-    y = conv2_.forward(dropout_->forward(torch::relu(bn2_->forward(y))));
+    y = conv2_.forward(dropout_->forward(torch::relu(bn2_.forward(y))));
     return y + residual;
   }
 
  private:
-  torch::nn::BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
+  torch::nn::AnyModule bn1_, bn2_;
   Dropout dropout_{nullptr};
   torch::nn::AnyModule conv1_, conv2_, shortcut_;
 };
@@ -55,20 +55,20 @@ class WideResNet : public Network {
         in = out;
       }
     }
-    bn_ = register_module("bn", layers.BatchNorm2d(in));
+    bn_ = RegisterLayer(*this, "bn", layers.BatchNorm2d(in));
     fc_ = RegisterLayer(*this, "fc", layers.Linear(in, spec.num_classes, true));
   }
 
   torch::Tensor forward(const torch::Tensor& x) override {
     torch::Tensor h = conv_.forward(x);
     for (auto& block : blocks_) h = block->forward(h);
-    return fc_.forward(torch::relu(bn_->forward(h)).mean({2, 3}));
+    return fc_.forward(torch::relu(bn_.forward(h)).mean({2, 3}));
   }
 
  private:
   torch::nn::AnyModule conv_, fc_;
   std::vector<std::shared_ptr<WideBlock>> blocks_;
-  torch::nn::BatchNorm2d bn_{nullptr};
+  torch::nn::AnyModule bn_;
 };
 
 void RegisterWrn(const char* name, int64_t depth, int64_t widen, const char* description) {

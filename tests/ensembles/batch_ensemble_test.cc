@@ -96,6 +96,61 @@ TEST(BatchEnsemble, OneMemberWithUnitFastWeightsIsThePlainNetwork) {
   EXPECT_TRUE(torch::allclose(be->forward(x), plain->forward(x), 1e-5, 1e-6));
 }
 
+// batchnorm=per_member: member m is the plain network (with BatchNorm) whose
+// convolutions are s_m * W * r_m and whose BatchNorm is block m of the
+// members' one: its logits in training mode (each member's own batch
+// statistics) and in evaluation mode.
+TEST(BatchEnsemble, PerMemberBatchNormKeepsMembersApart) {
+  const int64_t members = 2, n = 5;
+  const ModelMaker make = [](LayerFactory& layers) {
+    return MakeModel("preresnet20", "width=0.5", ModelSpec{3, 8, kClasses}, layers);
+  };
+  torch::manual_seed(5);
+  auto layers = MakeBatchEnsembleLayers(members, /*per_member_batchnorm=*/true);
+  std::shared_ptr<Network> be = *make(*layers);
+  const auto be_params = be->named_parameters();
+  const auto be_buffers = be->named_buffers();
+  std::vector<std::shared_ptr<Network>> plain;
+  {
+    torch::NoGradGuard no_grad;
+    for (int64_t m = 0; m < members; ++m) {
+      plain.push_back(*make(StandardLayers()));
+      for (const auto& item : plain[m]->named_parameters()) {
+        const std::string prefix = item.key().substr(0, item.key().rfind('.'));
+        const std::string last = item.key().substr(item.key().rfind('.') + 1);
+        if (const torch::Tensor* r = be_params.find(prefix + ".r"); r != nullptr && last == "weight") {
+          const torch::Tensor w = be_params[item.key()];
+          std::vector<int64_t> out_shape = {-1, 1}, in_shape = {1, -1};
+          for (int64_t d = 2; d < w.dim(); ++d) out_shape.push_back(1), in_shape.push_back(1);
+          item.value().copy_(w * be_params[prefix + ".s"][m].view(out_shape) * (*r)[m].view(in_shape));
+        } else if (r != nullptr) {  // a per-member bias
+          item.value().copy_(be_params[item.key()][m]);
+        } else {  // BatchNorm: block m of the members' one
+          const torch::Tensor all = be_params[prefix + ".bn." + last];
+          item.value().copy_(all.view({members, -1})[m]);
+        }
+      }
+    }
+  }
+  torch::manual_seed(2);
+  const torch::Tensor x = torch::randn({n, 3, 8, 8});
+  for (bool training : {true, false}) {
+    be->train(training);
+    torch::NoGradGuard no_grad;
+    const torch::Tensor logits = be->forward(x.repeat({members, 1, 1, 1}));
+    for (int64_t m = 0; m < members; ++m) {
+      plain[m]->train(training);
+      EXPECT_TRUE(torch::allclose(logits.slice(0, m * n, (m + 1) * n), plain[m]->forward(x), 1e-4, 1e-5))
+          << "member " << m << (training ? " training" : " eval");
+    }
+  }
+  // Each member's running statistics are its own block of the one BatchNorm.
+  const torch::Tensor mean = be_buffers["bn.bn.running_mean"].view({members, -1});
+  for (int64_t m = 0; m < members; ++m) {
+    EXPECT_TRUE(torch::allclose(mean[m], plain[m]->named_buffers()["bn.running_mean"], 1e-4, 1e-6)) << m;
+  }
+}
+
 // The method end to end; with fast_lr=0 the fast weights keep their initial
 // draw (their own learning rate, no weight decay) while W trains.
 TEST_F(MethodsTest, BatchEnsembleTrainsEvaluatesSavesAndLoads) {
