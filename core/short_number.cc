@@ -10,7 +10,7 @@ std::string ShortNumber(double value) {
   if (!std::isfinite(value)) return "-";
   static const char* const kPrefixes[] = {"", "k", "M", "G", "T", "P", "E"};
   int prefix = 0;
-  // 999,999 is "1.00M", not "1e+03k".
+  // 999,999 is "1M", not "1e+03k".
   while (std::abs(value) >= 999.5 && prefix < 6) {
     value /= 1000;
     ++prefix;

@@ -1,6 +1,7 @@
 #include "driver/evaluation.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <functional>
 
@@ -111,10 +112,16 @@ absl::Status EvaluateAndReport(const RunConfig& config, const std::string& out_d
   const auto start = std::chrono::steady_clock::now();
   ENS_ASSIGN_OR_RETURN(results->metrics, EvaluateEnsemble(ensemble, context, options, progress));
   results->eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  ENS_ASSIGN_OR_RETURN(const StoredSize stored, MeasureStored(absl::StrCat(out_dir, "/members")));
-  cost.parameters = stored.values;
-  cost.stored_bytes = stored.bytes;
-  cost.train_flops = 0;
+  // What members/ holds; a file it cannot read (a plugin's own format) costs
+  // the run its parameter count, not its results.
+  const absl::StatusOr<StoredSize> stored = MeasureStored(absl::StrCat(out_dir, "/members"));
+  if (stored.ok()) {
+    cost.parameters = stored->values;
+    cost.stored_bytes = stored->bytes;
+  } else if (progress) {
+    progress->Message(absl::StrCat("warning: parameters stored not counted: ", stored.status().message()));
+  }
+  cost.train_flops = results->history.empty() ? NAN : 0;  // no training here: not counted
   for (const auto& epoch : results->history) cost.train_flops += epoch.train_flops;
   cost.train_images = data.train.size();
   cost.test_images = data.test.size();

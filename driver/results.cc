@@ -18,8 +18,8 @@ nlohmann::json NumberOrNull(double value) {
 
 nlohmann::json CostToJson(const RunCost& c) {
   return {
-      {"parameters", c.parameters},
-      {"stored_bytes", c.stored_bytes},
+      {"parameters", c.parameters >= 0 ? nlohmann::json(c.parameters) : nlohmann::json(nullptr)},
+      {"stored_bytes", c.stored_bytes >= 0 ? nlohmann::json(c.stored_bytes) : nlohmann::json(nullptr)},
       {"train_flops", NumberOrNull(c.train_flops)},
       {"train_flops_per_image", NumberOrNull(c.train_flops / static_cast<double>(c.train_images))},
       {"train_images", c.train_images},
@@ -30,8 +30,8 @@ nlohmann::json CostToJson(const RunCost& c) {
        "parameters: floating-point values stored in members/; train_flops: every training epoch's forward "
        "pass, counted by LibTorch's profiler on the first step (2 per multiply-add of convolutions and matrix "
        "products, 1 per element of additions and multiplications), x 3 for the backward pass, x the examples "
-       "seen; per image: over the training split's size; predict_seconds: the predicted members' forward passes "
-       "on the test split"},
+       "seen; per image: over the training split's size; predict_seconds: the predicted members' predictions on "
+       "the test split (weights loaded, BatchNorm recomputed for draws, forward passes), metrics aside"},
   };
 }
 
@@ -132,8 +132,11 @@ std::string FormatCost(const RunCost& c) {
           ? absl::StrCat(ShortNumber(c.train_flops), " FLOPs of training (", ShortNumber(c.train_flops / c.train_images),
                          " per training image)")
           : std::string("training FLOPs not counted");
-  return absl::StrCat("cost: ", ShortNumber(static_cast<double>(c.parameters)), " parameters stored (",
-                      ShortNumber(static_cast<double>(c.stored_bytes)), "B), ", flops, ", ",
+  const std::string stored = c.parameters >= 0 ? absl::StrCat(ShortNumber(static_cast<double>(c.parameters)),
+                                                               " parameters stored (",
+                                                               ShortNumber(static_cast<double>(c.stored_bytes)), "B)")
+                                               : std::string("parameters stored not counted");
+  return absl::StrCat("cost: ", stored, ", ", flops, ", ",
                       absl::StrFormat("%.2f", c.predict_seconds), " s to predict ", c.test_images,
                       " test images with ", c.predicted_members, c.predicted_members == 1 ? " member" : " members",
                       "\n");

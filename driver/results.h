@@ -24,13 +24,18 @@ namespace ens {
 
 // What the ensemble costs, whatever the method (results.json's "cost").
 struct RunCost {
-  int64_t parameters = 0;    // floating-point values stored in members/
-  int64_t stored_bytes = 0;  // members/ on disk
+  // Floating-point values stored in members/ and its bytes on disk; -1: not
+  // counted (a file the count could not read).
+  int64_t parameters = -1;
+  int64_t stored_bytes = -1;
   // The history's training FLOPs (EpochRecord::train_flops); NaN when an
   // epoch was not counted.
   double train_flops = NAN;
   int64_t train_images = 0;   // the training split's size
-  double predict_seconds = 0; // the members' predictions on the test split, metrics aside
+  // The members' predictions on the test split, metrics aside: weights
+  // loaded, BatchNorm recomputed for draws (SWAG, Laplace), forward passes;
+  // in a run of several processes also rank 0's wait for the others'.
+  double predict_seconds = 0;
   int64_t predicted_members = 0;
   int64_t test_images = 0;
 };

@@ -69,12 +69,15 @@ absl::StatusOr<StoredSize> MeasureStored(const std::string& dir) {
   StoredSize size;
   std::error_code error;
   std::vector<std::string> files;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
-    if (entry.is_regular_file()) files.push_back(entry.path().string());
+  std::filesystem::directory_iterator entries(dir, error), end;
+  for (; !error && entries != end; entries.increment(error)) {
+    if (entries->is_regular_file(error)) files.push_back(entries->path().string());
   }
   if (error) return absl::NotFoundError(absl::StrCat(dir, ": cannot list: ", error.message()));
   for (const std::string& file : files) {
-    size.bytes += static_cast<int64_t>(std::filesystem::file_size(file, error));
+    const std::uintmax_t bytes = std::filesystem::file_size(file, error);
+    if (error) return absl::NotFoundError(absl::StrCat(file, ": ", error.message()));
+    size.bytes += static_cast<int64_t>(bytes);
     if (file.size() < 3 || file.compare(file.size() - 3, 3, ".pt") != 0) continue;
     std::vector<torch::Tensor> tensors;
     try {

@@ -15,7 +15,11 @@ namespace ens {
 
 // Runs `work` once and returns the FLOPs of the operations it ran on this
 // thread and on ATen's worker threads that took this thread's state.
-// nullopt (work still run) when a profiler is already recording here.
+// nullopt (work still run) when a profiler is already recording here, or
+// when LibTorch could not estimate an operator's FLOPs on this thread (its
+// warning is kept off the screen: a count that misses an operator is no
+// count; warnings of ATen's worker threads go to their own handler). An
+// operator that calls itself again (autocast casting its inputs) counts once.
 std::optional<double> CountFlops(const std::function<void()>& work);
 
 }  // namespace ens

@@ -74,8 +74,11 @@ class FastWeightLayerImpl : public torch::nn::Module {
     std::vector<int64_t> by_member = {members_, n};
     for (int64_t d = 1; d < x.dim(); ++d) by_member.push_back(x.size(d));
     const torch::Tensor scaled = (x.reshape(by_member) * r_.view(per_channel)).reshape(x.sizes());
-    torch::Tensor y = weight_.dim() == 4 ? torch::conv2d(scaled, weight_, {}, stride_, padding_)
-                                         : torch::linear(scaled, weight_);
+    // Stride, padding and dilation per dimension, as LibTorch's FLOP
+    // estimate reads them (engine/flops.h).
+    torch::Tensor y = weight_.dim() == 4
+                          ? torch::conv2d(scaled, weight_, {}, {stride_, stride_}, {padding_, padding_}, {1, 1})
+                          : torch::linear(scaled, weight_);
     std::vector<int64_t> y_by_member = {members_, n};
     for (int64_t d = 1; d < y.dim(); ++d) y_by_member.push_back(y.size(d));
     std::vector<int64_t> out_channel = {members_, 1, -1};

@@ -65,9 +65,13 @@ VariationalConv2dImpl::VariationalConv2dImpl(int64_t in_channels, int64_t out_ch
 }
 
 torch::Tensor VariationalConv2dImpl::forward(const torch::Tensor& x) {
-  const torch::Tensor mean = torch::conv2d(x, weight_mu, bias_mu, stride_, padding_);
+  // Stride, padding and dilation per dimension, as torch::nn::Conv2d passes
+  // them (and as LibTorch's FLOP estimate reads them: engine/flops.h).
+  const std::vector<int64_t> stride = {stride_, stride_}, padding = {padding_, padding_}, dilation = {1, 1};
+  const torch::Tensor mean = torch::conv2d(x, weight_mu, bias_mu, stride, padding, dilation);
   if (!is_training()) return mean;
-  const torch::Tensor variance = torch::conv2d(x.pow(2), WeightVariance(), BiasVariance(), stride_, padding_);
+  const torch::Tensor variance =
+      torch::conv2d(x.pow(2), WeightVariance(), BiasVariance(), stride, padding, dilation);
   return Sample(mean, variance);
 }
 

@@ -7,6 +7,7 @@
 #include <torch/nn.h>
 #include <torch/types.h>
 
+#include "core/autocast.h"
 #include "models/threaded_linear.h"
 
 namespace ens {
@@ -34,6 +35,21 @@ TEST(CountFlopsTest, CountsTheThreadedLinearLayersRowsOnEveryThread) {
   torch::set_num_threads(threads);
   ASSERT_TRUE(flops.has_value());
   EXPECT_EQ(*flops, 64 * 2.0 * 512 * 256);
+}
+
+TEST(CountFlopsTest, AutocastCountsEachConvolutionOnce) {
+  torch::nn::Conv2d conv(torch::nn::Conv2dOptions(3, 8, 3).padding(1).bias(false));
+  const torch::Tensor x = torch::randn({2, 3, 6, 6});
+  torch::NoGradGuard no_grad;
+  const auto plain = CountFlops([&] { conv->forward(x); });
+  std::optional<double> cast;
+  {
+    Bf16AutocastGuard autocast(torch::kCPU, /*enabled=*/true);
+    cast = CountFlops([&] { conv->forward(x); });
+  }
+  ASSERT_TRUE(plain.has_value() && cast.has_value());
+  EXPECT_EQ(*plain, 2.0 * 2 * 8 * 3 * 9 * 36);
+  EXPECT_EQ(*cast, *plain);
 }
 
 TEST(CountFlopsTest, ElementwiseOperationsOnePerElement) {
@@ -65,6 +81,19 @@ TEST(CountFlopsTest, AnExceptionLeavesNoProfilerBehind) {
   const auto flops = CountFlops([&] { torch::mm(a, a.t()); });
   ASSERT_TRUE(flops.has_value());
   EXPECT_EQ(*flops, 2.0 * 2 * 3 * 2);
+}
+
+TEST(CountFlopsTest, AnOperatorLibTorchCannotEstimateMakesNoCountAndNoWarning) {
+  // One stride, padding, dilation for both dimensions: LibTorch's estimate wants two.
+  const torch::Tensor x = torch::randn({1, 2, 5, 5}), w = torch::randn({3, 2, 3, 3});
+  testing::internal::CaptureStderr();
+  const auto flops = CountFlops([&] { torch::conv2d(x, w, {}, 1, 1); });
+  const std::string printed = testing::internal::GetCapturedStderr();
+  EXPECT_FALSE(flops.has_value());
+  EXPECT_EQ(printed.find("flops"), std::string::npos) << printed;
+  const auto counted = CountFlops([&] { torch::conv2d(x, w, {}, {1, 1}, {1, 1}, {1, 1}); });
+  ASSERT_TRUE(counted.has_value());
+  EXPECT_EQ(*counted, 2.0 * 3 * 2 * 9 * 25);
 }
 
 }  // namespace

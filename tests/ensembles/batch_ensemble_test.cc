@@ -4,6 +4,7 @@
 
 #include <torch/nn/functional/loss.h>
 
+#include "engine/flops.h"
 #include "engine/one_pass_ensemble.h"
 #include "tests/ensembles/method_fixture.h"
 
@@ -94,6 +95,13 @@ TEST(BatchEnsemble, OneMemberWithUnitFastWeightsIsThePlainNetwork) {
   }
   const torch::Tensor x = torch::randn({5, 1, 10, 10});
   EXPECT_TRUE(torch::allclose(be->forward(x), plain->forward(x), 1e-5, 1e-6));
+  // Counted as the plain network plus the fast weights' products.
+  torch::NoGradGuard no_grad;
+  const auto be_flops = CountFlops([&] { be->forward(x); });
+  const auto plain_flops = CountFlops([&] { plain->forward(x); });
+  ASSERT_TRUE(be_flops.has_value() && plain_flops.has_value());
+  EXPECT_GT(*be_flops, *plain_flops);
+  EXPECT_LT(*be_flops, 1.2 * *plain_flops);
 }
 
 // batchnorm=per_member: member m is the plain network (with BatchNorm) whose
@@ -181,6 +189,20 @@ TEST_F(MethodsTest, BatchEnsembleTrainsEvaluatesSavesAndLoads) {
   }
   EXPECT_EQ(fast, 2 * 2);  // mlp depth 1: two layers, r and s each
 
+  ExpectSameAfterSaveAndLoad(rows, "batch_ensemble");
+}
+
+// batchnorm=per_member is recorded in members/ensemble.json: the reloaded
+// ensemble predicts as the trained one (its network has the members' own
+// BatchNorm): a narrow preresnet20, which has BatchNorm.
+TEST_F(MethodsTest, PerMemberBatchNormSavesAndLoads) {
+  context_.make_model = [](LayerFactory& layers) {
+    return MakeModel("preresnet20", "width=0.25", ModelSpec{1, 8, 5}, layers);
+  };
+  context_.epochs = 1;
+  int64_t size = 0;
+  const auto rows = TrainAndEvaluate("batch_ensemble", "batchnorm=per_member", &size);
+  EXPECT_EQ(size, 3);
   ExpectSameAfterSaveAndLoad(rows, "batch_ensemble");
 }
 

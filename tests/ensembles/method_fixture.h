@@ -52,6 +52,8 @@ class MethodsTest : public ::testing::Test {
     if (!ensemble.ok()) return {};
     if (size) *size = (*ensemble)->size();
     EXPECT_EQ((*ensemble)->size(), (*made)->PlannedMembers(context_)) << method << " " << args;
+    // Every epoch's training FLOPs counted (NaN: not counted).
+    for (const auto& epoch : history_) EXPECT_GT(epoch.train_flops, 0) << method << " epoch " << epoch.epoch;
     ensemble_ = std::move(*ensemble);
     return Evaluate(*ensemble_, data_.test);
   }

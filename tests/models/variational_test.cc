@@ -7,6 +7,8 @@
 #include <torch/types.h>
 #include <torch/utils.h>
 
+#include "engine/flops.h"
+
 namespace ens {
 namespace {
 
@@ -75,7 +77,13 @@ TEST(VariationalLayerTest, ArchitecturesBuildWithVariationalLayers) {
     ASSERT_TRUE(net.ok()) << model << ": " << net.status();
     EXPECT_GT(TotalKl(**net, 1.0).item<double>(), 0) << model;
     (*net)->train();
-    EXPECT_EQ((*net)->forward(torch::rand({2, 3, 32, 32})).sizes(), (std::vector<int64_t>{2, 10})) << model;
+    torch::Tensor logits;
+    // Its FLOPs are counted (training cost in results.json): every operator's
+    // arguments in the form LibTorch's estimate reads.
+    const auto flops = CountFlops([&] { logits = (*net)->forward(torch::rand({2, 3, 32, 32})); });
+    EXPECT_EQ(logits.sizes(), (std::vector<int64_t>{2, 10})) << model;
+    ASSERT_TRUE(flops.has_value()) << model;
+    EXPECT_GT(*flops, 0) << model;
   }
 }
 

@@ -62,6 +62,14 @@ assert part["parameters"] == "" and part["predict_seconds_mean"] == "", part
 md = open(f"{tmp}/report_cost/report.md").read()
 assert "| parameters | train FLOPs / image | predict s |" in md, md
 PY
+# A run from before the cost field: its cost cells are "-".
+mkdir -p "$tmp/no_cost"
+python3 -c "
+import json, sys
+r = json.load(open(sys.argv[1])); del r['cost']; json.dump(r, open(sys.argv[2], 'w'))
+" "$tmp/single/results.json" "$tmp/no_cost/results.json"
+"$report" --cost --plots=false "$tmp/no_cost" >"$tmp/no_cost.md" 2>"$tmp/stderr" || fail "report --cost of an old run: $(cat "$tmp/stderr")"
+grep -q "^| single | mlp | synthetic | 2 | 1 | 1 | .* | - | - | - |$" "$tmp/no_cost.md" || fail "old run's cost: $(cat "$tmp/no_cost.md")"
 
 # A run from an older driver (without the flags recorded since: autocast,
 # channels_last, on_divergence, eval_orders) is a seed of the same setting as a new run.

@@ -25,6 +25,9 @@ std::string ShortCell(const Stat& stat) { return stat.count == 0 ? "-" : ShortNu
 
 std::string CsvNumber(const Stat& stat, double value) { return stat.count == 0 ? "" : absl::StrFormat("%.6g", value); }
 
+// Counts whole, not "1.09283e+06".
+std::string CsvCount(const Stat& stat) { return stat.count == 0 ? "" : absl::StrFormat("%.0f", stat.mean); }
+
 std::string CsvText(const std::string& text) {
   if (text.find_first_of(",\"\n") == std::string::npos) return text;
   std::string quoted = "\"";
@@ -96,7 +99,7 @@ std::string CsvTable(const std::vector<RunGroup>& groups, const std::vector<int6
         const Stat& parameters = whole ? costs.parameters : none;
         const Stat& flops = whole ? costs.train_flops_per_image : none;
         const Stat& seconds = whole ? costs.predict_seconds : none;
-        absl::StrAppend(&out, ",", CsvNumber(parameters, parameters.mean), ",", CsvNumber(flops, flops.mean), ",",
+        absl::StrAppend(&out, ",", CsvCount(parameters), ",", CsvCount(flops), ",",
                         CsvNumber(seconds, seconds.mean), ",", CsvNumber(seconds, seconds.spread));
       }
       absl::StrAppend(&out, "\n");
