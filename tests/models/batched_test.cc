@@ -96,6 +96,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(Case{"lenet", "dropout=0,fc_dropout=0,width=0.25", {1, 12, 5}},
                       Case{"mlp", "width=16,depth=2,dropout=0", {1, 8, 5}},
                       Case{"preresnet20", "width=0.25", {3, 8, 10}},
+                      Case{"resnet20", "shortcut=projection", {3, 8, 10}},
                       Case{"wrn16_4", "depth=10,widen=1", {3, 8, 10}},
                       Case{"vgg16", "dropout=0", {3, 32, 10}}),
     [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.model); });

@@ -29,7 +29,8 @@ INSTANTIATE_TEST_SUITE_P(
     Reference, PublishedCountsTest,
     ::testing::Values(Published{"wrn28_10", 36.5e6}, Published{"wrn16_4", 2.75e6}, Published{"preresnet164", 1.7e6},
                       Published{"resnet110", 1.7e6}, Published{"densenet_bc100", 0.769e6},
-                      Published{"densenet40", 1.0e6}, Published{"vgg16", 15.25e6}, Published{"preresnet20", 0.27e6}),
+                      Published{"densenet40", 1.0e6}, Published{"vgg16", 15.25e6}, Published{"preresnet20", 0.27e6},
+                      Published{"resnet20", 0.27e6}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(ArchitecturesTest, ForwardShapes) {
@@ -40,6 +41,24 @@ TEST(ArchitecturesTest, ForwardShapes) {
     (*net)->eval();
     EXPECT_EQ((*net)->forward(torch::randn({2, 3, 32, 32})).sizes(), (std::vector<int64_t>{2, 100})) << name;
   }
+}
+
+// shortcut=projection is torch-uncertainty's ResNet-20 (resnet(arch=20,
+// style="cifar")): its count for 1x28x28 images and 10 classes, 272,186,
+// printed by that package's model; option A has no shortcut parameters.
+TEST(ArchitecturesTest, ResNet20ShortcutsAsTorchUncertainty) {
+  const ModelSpec spec{1, 28, 10};
+  auto projection = MakeModel("resnet20", "shortcut=projection", spec, StandardLayers());
+  auto zero_pad = MakeModel("resnet20", "", spec, StandardLayers());
+  ASSERT_TRUE(projection.ok()) << projection.status();
+  ASSERT_TRUE(zero_pad.ok()) << zero_pad.status();
+  EXPECT_EQ(CountParameters(**projection), 272186);
+  // Two projections: 16->32 and 32->64 (1x1 weights, BatchNorm weight and bias).
+  EXPECT_EQ(CountParameters(**projection) - CountParameters(**zero_pad), 16 * 32 + 2 * 32 + 32 * 64 + 2 * 64);
+  torch::NoGradGuard no_grad;
+  (*projection)->eval();
+  EXPECT_EQ((*projection)->forward(torch::randn({2, 1, 28, 28})).sizes(), (std::vector<int64_t>{2, 10}));
+  EXPECT_FALSE(MakeModel("resnet20", "shortcut=option_b", spec, StandardLayers()).ok());
 }
 
 TEST(ArchitecturesTest, DropoutWhereThePapersPutIt) {
