@@ -1,5 +1,6 @@
 #include "engine/evaluator.h"
 
+#include <chrono>
 #include <cmath>
 #include <numeric>
 #include <random>
@@ -135,12 +136,18 @@ absl::StatusOr<std::vector<SizeMetrics>> EvaluateEnsemble(const Ensemble& ensemb
   // Member i's log-probabilities [N, C] (float, CPU), computed here or given
   // by options.member_log_probs, and written to predictions_dir.
   const MemberPredictions predict = [&](int64_t i) -> absl::StatusOr<torch::Tensor> {
+    const auto begin = std::chrono::steady_clock::now();
     torch::Tensor log_probs;
     if (options.member_log_probs) {
       ENS_ASSIGN_OR_RETURN(log_probs, options.member_log_probs(i));
     }
     if (!log_probs.defined()) {
       ENS_ASSIGN_OR_RETURN(log_probs, ensemble.MemberLogProbs(i, context));
+    }
+    if (options.prediction_cost) {
+      options.prediction_cost->seconds +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+      ++options.prediction_cost->members;
     }
     if (!options.predictions_dir.empty()) {
       ENS_RETURN_IF_ERROR(WriteNpy(absl::StrFormat("%s/member_%03d.npy", options.predictions_dir, i), log_probs));

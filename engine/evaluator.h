@@ -27,6 +27,13 @@
 
 namespace ens {
 
+// The members' predictions' wall-clock seconds (not their writing to
+// predictions_dir) and how many members were predicted.
+struct PredictionCost {
+  double seconds = 0;
+  int64_t members = 0;
+};
+
 struct EvalOptions {
   std::vector<int64_t> sizes;   // ensemble sizes to report, ascending, each <= size()
   int64_t cnll_splits = 5;      // random half/half splits for the calibrated NLL
@@ -45,6 +52,8 @@ struct EvalOptions {
   // Member i's log-probabilities when another process computes them (the
   // driver's ranks); an undefined tensor: computed here. Empty: all here.
   std::function<absl::StatusOr<torch::Tensor>(int64_t member)> member_log_probs;
+  // If set: the prediction cost is added here.
+  PredictionCost* prediction_cost = nullptr;
 };
 
 struct SizeMetrics {

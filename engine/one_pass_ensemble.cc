@@ -62,4 +62,10 @@ absl::StatusOr<OnePassParts> LoadOnePassParts(const std::string& members_dir, co
   return parts;
 }
 
+torch::Tensor RepeatAlong(const torch::Tensor& x, int64_t dim, int64_t times) {
+  std::vector<int64_t> repeats(x.dim(), 1);
+  repeats[dim] = times;
+  return x.repeat(repeats);
+}
+
 }  // namespace ens

@@ -79,6 +79,10 @@ struct OnePassParts {
 };
 absl::StatusOr<OnePassParts> LoadOnePassParts(const std::string& members_dir, const nlohmann::json& manifest);
 
+// `x` as `times` whole copies one after another along `dim`: the batch once
+// per member (dim 0, member-major) or an image in every member's input slot.
+torch::Tensor RepeatAlong(const torch::Tensor& x, int64_t dim, int64_t times);
+
 }  // namespace ens
 
 #endif  // ENSEMBLES_ENGINE_ONE_PASS_ENSEMBLE_H_

@@ -107,7 +107,8 @@ class MemberBatchNormImpl : public torch::nn::Module {
     return bn_->forward(side_by_side)
         .reshape({n, members_, c, x.size(2), x.size(3)})
         .transpose(0, 1)
-        .reshape(x.sizes());
+        .reshape(x.sizes())
+        .contiguous(x.suggest_memory_format());  // channels_last stays channels_last
   }
 
  private:
@@ -152,9 +153,7 @@ class BatchEnsembleNetwork : public Network {
   BatchEnsembleNetwork(std::shared_ptr<Network> net, int64_t members)
       : net_(register_module("members", std::move(net))), members_(members) {}
   torch::Tensor forward(const torch::Tensor& x) override {
-    std::vector<int64_t> repeats(x.dim(), 1);
-    repeats[0] = members_;
-    return net_->forward(x.repeat(repeats));
+    return net_->forward(RepeatAlong(x, 0, members_));
   }
 
  private:

@@ -99,10 +99,7 @@ class MasksemblesNetwork : public Network {
   MasksemblesNetwork(std::shared_ptr<Network> net, int64_t members)
       : net_(register_module("members", std::move(net))), members_(members) {}
   torch::Tensor forward(const torch::Tensor& x) override {
-    if (is_training()) return net_->forward(x);
-    std::vector<int64_t> repeats(x.dim(), 1);
-    repeats[0] = members_;
-    return net_->forward(x.repeat(repeats));
+    return net_->forward(is_training() ? x : RepeatAlong(x, 0, members_));
   }
 
  private:

@@ -59,12 +59,7 @@ class MimoNetwork : public Network {
   MimoNetwork(std::shared_ptr<Network> net, int64_t members, int64_t channels)
       : net_(register_module("mimo", std::move(net))), members_(members), channels_(channels) {}
   torch::Tensor forward(const torch::Tensor& x) override {
-    torch::Tensor stacked = x;
-    if (members_ > 1 && x.size(1) == channels_) {
-      std::vector<int64_t> repeats(x.dim(), 1);
-      repeats[1] = members_;
-      stacked = x.repeat(repeats);
-    }
+    const torch::Tensor stacked = members_ > 1 && x.size(1) == channels_ ? RepeatAlong(x, 1, members_) : x;
     const torch::Tensor logits = net_->forward(stacked);  // [n, M * classes]
     const int64_t n = logits.size(0);
     return logits.view({n, members_, -1}).transpose(0, 1).reshape({members_ * n, -1});
