@@ -41,7 +41,8 @@ packages=(
   libbenchmark-dev         # benchmarks/
   nlohmann-json3-dev       # results.json
   zlib1g-dev               # IDX .gz and MAT-file readers
-  libturbojpeg0-dev        # JPEG decoding (tiny_imagenet, image_folder)
+  libturbojpeg0-dev        # JPEG decoding (tiny_imagenet, image_folder, //:predict)
+  libpng-dev               # PNG decoding (//:predict)
   libopenblas0-pthread     # a fast BLAS for LibTorch's Linear layers
   dataset-fashion-mnist    # the default dataset, in /usr/share/datasets/fashion-mnist
   python3                  # the tests check results.json and .npy files with it

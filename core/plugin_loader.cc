@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "core/registry.h"
+#include "core/user_path.h"
 
 namespace ens {
 namespace {
@@ -83,7 +84,7 @@ absl::Status LoadPlugin(const std::string& path) {
 
 absl::Status LoadPlugins(absl::string_view comma_separated_paths) {
   for (absl::string_view path : absl::StrSplit(comma_separated_paths, ',', absl::SkipWhitespace())) {
-    absl::Status status = LoadPlugin(std::string(path));
+    absl::Status status = LoadPlugin(UserPath(std::string(path)));
     if (!status.ok()) return status;
   }
   return absl::OkStatus();

@@ -40,7 +40,8 @@ struct PluginInfo {
   void (*register_components)();  // called once, after the version check
 };
 
-// Opens each path (comma-separated) with dlopen(RTLD_NOW | RTLD_GLOBAL).
+// Opens each path (comma-separated; relative ones as the user typed them,
+// core/user_path.h) with dlopen(RTLD_NOW | RTLD_GLOBAL).
 // Errors name the file and carry dlerror()'s text; loading the same file
 // twice is an error.
 absl::Status LoadPlugins(absl::string_view comma_separated_paths);

@@ -13,7 +13,11 @@ BatchMaker::BatchMaker(const Dataset& data, torch::Device device, bool channels_
 
 torch::Tensor BatchMaker::Normalize(const torch::Tensor& images) const {
   // (x/255 - mean) / std, in two fused in-place steps.
-  return Layout(images.to(device_, torch::kFloat).mul_(1.0 / 255).sub_(mean_).mul_(inv_std_));
+  // A copy even of float images already on the device: the steps are in place.
+  return Layout(images.to(device_, torch::kFloat, /*non_blocking=*/false, /*copy=*/true)
+                    .mul_(1.0 / 255)
+                    .sub_(mean_)
+                    .mul_(inv_std_));
 }
 
 AugmentationDraws DrawAugmentation(int64_t n, const Augmentation& augmentation, const torch::TensorOptions& floats,

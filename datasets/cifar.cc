@@ -1,6 +1,8 @@
 // cifar10 and cifar100 datasets from the binary files, and their reader.
 #include <cstring>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include <torch/types.h>
 
@@ -83,12 +85,18 @@ ParamSchema CifarSchema(bool hundred) {
   return schema;
 }
 
+// batches.meta.txt's names, in label order.
+std::vector<std::string> Cifar10ClassNames() {
+  return {"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"};
+}
+
 ENS_REGISTER(DatasetRegistry(), "cifar10",
              "CIFAR-10 (binary version): 50k/10k 32x32 colour images, 10 classes; crop + flip by default",
              CifarSchema(false), [](const Params& p, const DatasetContext& context) -> absl::StatusOr<Dataset> {
                ENS_ASSIGN_OR_RETURN(const std::string dir, DirOf(p, "cifar10", "data_batch_1.bin"));
                Dataset data;
                data.num_classes = 10;
+               data.class_names = Cifar10ClassNames();
                CifarFormat format;
                ENS_ASSIGN_OR_RETURN(data.train, ReadFiles(dir, Cifar10TrainFiles(), format));
                ENS_ASSIGN_OR_RETURN(data.test, ReadFiles(dir, std::vector<std::string>(1, "test_batch.bin"), format));

@@ -109,6 +109,10 @@ absl::StatusOr<Dataset> MakeDataset(absl::string_view name, absl::string_view ar
       return absl::InternalError(absl::StrCat("dataset '", name, "' produced malformed tensors"));
     }
   }
+  if (!data.class_names.empty() && static_cast<int64_t>(data.class_names.size()) != data.num_classes) {
+    return absl::InternalError(absl::StrCat("dataset '", name, "' names ", data.class_names.size(), " of ",
+                                            data.num_classes, " classes"));
+  }
   if (data.train.size() == 0 || data.test.size() == 0) {
     return absl::InvalidArgumentError(absl::StrCat("dataset '", name, "' has an empty train or test split"));
   }

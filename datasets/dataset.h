@@ -27,7 +27,7 @@ namespace ens {
 class ImageStream;
 
 struct Split {
-  torch::Tensor images;  // uint8 [N, C, H, W]; undefined when streamed
+  torch::Tensor images;  // uint8 [N, C, H, W] (//:predict: or float in [0, 255]); undefined when streamed
   torch::Tensor labels;  // int64 [N]
   // Set instead of `images` for a training split read from files while
   // training (image_folder stream=true): see datasets/image_stream.h.
@@ -51,6 +51,7 @@ struct Dataset {
   Split train, val, test;
   int64_t num_classes = 0;
   std::vector<double> mean, std;  // per channel, pixel values scaled to [0, 1]
+  std::vector<std::string> class_names;  // by label; empty where the files name none
   Augmentation augmentation;
 
   int64_t channels() const;

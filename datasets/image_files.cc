@@ -28,7 +28,7 @@ struct TjHandle {
 
 }  // namespace
 
-absl::StatusOr<torch::Tensor> DecodeJpegFile(const std::string& path) {
+absl::StatusOr<torch::Tensor> DecodeJpegFile(const std::string& path, bool keep_grey) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
   const std::streamoff size = in.tellg();
@@ -50,9 +50,10 @@ absl::StatusOr<torch::Tensor> DecodeJpegFile(const std::string& path) {
   if (width <= 0 || height <= 0 || width > kMaxSide || height > kMaxSide) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": JPEG of ", width, "x", height, " pixels refused"));
   }
-  torch::Tensor hwc = torch::empty({height, width, 3}, torch::kUInt8);
+  const bool grey = keep_grey && colorspace == TJCS_GRAY;
+  torch::Tensor hwc = torch::empty({height, width, grey ? 1 : 3}, torch::kUInt8);
   if (tjDecompress2(tj.handle, data, static_cast<unsigned long>(size), hwc.data_ptr<uint8_t>(), width, 0, height,
-                    TJPF_RGB, TJFLAG_ACCURATEDCT) != 0) {
+                    grey ? TJPF_GRAY : TJPF_RGB, TJFLAG_ACCURATEDCT) != 0) {
     // Truncated files decode with a warning; anything else is an error.
     if (tjGetErrorCode(tj.handle) != TJERR_WARNING) {
       return absl::InvalidArgumentError(absl::StrCat(path, ": corrupt JPEG data (", tjGetErrorStr2(tj.handle), ")"));

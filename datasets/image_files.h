@@ -14,9 +14,9 @@
 
 namespace ens {
 
-// RGB uint8 [3, H, W] of a JPEG file (grey and CMYK JPEGs converted); errors
-// name the file.
-absl::StatusOr<torch::Tensor> DecodeJpegFile(const std::string& path);
+// RGB uint8 [3, H, W] of a JPEG file (grey and CMYK JPEGs converted; with
+// `keep_grey`, a grey JPEG is [1, H, W]); errors name the file.
+absl::StatusOr<torch::Tensor> DecodeJpegFile(const std::string& path, bool keep_grey = false);
 
 // [3, side, side]: the shorter side resized to `side` (bilinear), then the
 // centre crop; unchanged when already side x side.

@@ -1,4 +1,7 @@
 // fashion_mnist and mnist: the four IDX .gz files of each, in one directory.
+#include <string>
+#include <vector>
+
 #include <torch/types.h>
 
 #include "absl/strings/str_cat.h"
@@ -50,12 +53,25 @@ ParamSchema IdxSchema(const std::string& default_dir) {
   return schema;
 }
 
+// The loader, its classes named (the IDX files hold only numbers).
+DatasetFactory Named(std::vector<std::string> class_names) {
+  return [class_names](const Params& p, const DatasetContext& context) -> absl::StatusOr<Dataset> {
+    ENS_ASSIGN_OR_RETURN(Dataset data, LoadIdxDirectory(p, context));
+    data.class_names = class_names;
+    return data;
+  };
+}
+
+const std::vector<std::string> kFashionClasses = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                                  "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+const std::vector<std::string> kDigits = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+
 ENS_REGISTER(DatasetRegistry(), "fashion_mnist",
              "Fashion-MNIST (Xiao et al. 2017): 60k/10k 28x28 grey images, 10 classes",
-             IdxSchema("/usr/share/datasets/fashion-mnist"), LoadIdxDirectory);
+             IdxSchema("/usr/share/datasets/fashion-mnist"), Named(kFashionClasses));
 
 ENS_REGISTER(DatasetRegistry(), "mnist", "MNIST digits in the same IDX .gz layout (set dir=)",
-             IdxSchema("/usr/share/datasets/mnist"), LoadIdxDirectory);
+             IdxSchema("/usr/share/datasets/mnist"), Named(kDigits));
 
 }  // namespace
 }  // namespace ens

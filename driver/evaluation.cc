@@ -3,7 +3,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <functional>
 
 #include <torch/types.h>
 
@@ -39,12 +38,7 @@ absl::StatusOr<EvalSetup> SetUpEvaluation(const RunConfig& config, const Ensembl
   options.orders = config.eval_orders;
   options.seed = config.seed;
   setup.batches = std::make_unique<BatchMaker>(data, device, config.channels_last);
-  const BatchMaker* batches = setup.batches.get();
-  const int64_t batch_size = config.batch_size;
-  setup.context = std::make_unique<MemberContext>(
-      data.test, *batches, config.eval_batch_size,
-      NetworksOf(ModelMakerOf(config.model, model_params, SpecOf(data)), device, config.channels_last),
-      [&data, batches, batch_size](Network& member) { return RecomputeBatchNorm(member, data, *batches, batch_size); });
+  setup.context = RunMemberContext(config, data, data.test, *setup.batches, device, model_params);
   return setup;
 }
 
@@ -56,6 +50,17 @@ int RankOfMember(int64_t member, const std::vector<int>& member_ranks, const Dis
 }
 
 }  // namespace
+
+std::unique_ptr<MemberContext> RunMemberContext(const RunConfig& config, const Dataset& data, const Split& split,
+                                                const BatchMaker& batches, torch::Device device,
+                                                const Params& model_params) {
+  const BatchMaker* maker = &batches;
+  const int64_t batch_size = config.batch_size;
+  return std::make_unique<MemberContext>(
+      split, batches, config.eval_batch_size,
+      NetworksOf(ModelMakerOf(config.model, model_params, SpecOf(data)), device, config.channels_last),
+      [&data, maker, batch_size](Network& member) { return RecomputeBatchNorm(member, data, *maker, batch_size); });
+}
 
 absl::Status ServePredictions(const RunConfig& config, const Ensemble& ensemble, const Dataset& data,
                               torch::Device device, const Params& model_params, const std::vector<int>& member_ranks,
@@ -91,27 +96,15 @@ absl::Status EvaluateAndReport(const RunConfig& config, const std::string& out_d
     };
   }
   // The members' predictions, timed: the ensemble's cost at test time.
-  RunCost& cost = results->cost;
-  cost.predict_seconds = 0;
-  cost.predicted_members = 0;
-  const std::function<absl::StatusOr<torch::Tensor>(int64_t)> from_ranks = options.member_log_probs;
+  PredictionCost predicted;
+  options.prediction_cost = &predicted;
   MemberContext& context = *setup.context;
-  options.member_log_probs = [&](int64_t i) -> absl::StatusOr<torch::Tensor> {
-    const auto begin = std::chrono::steady_clock::now();
-    torch::Tensor log_probs;
-    if (from_ranks) {
-      ENS_ASSIGN_OR_RETURN(log_probs, from_ranks(i));
-    }
-    if (!log_probs.defined()) {
-      ENS_ASSIGN_OR_RETURN(log_probs, ensemble.MemberLogProbs(i, context));
-    }
-    cost.predict_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-    ++cost.predicted_members;
-    return log_probs;
-  };
   const auto start = std::chrono::steady_clock::now();
   ENS_ASSIGN_OR_RETURN(results->metrics, EvaluateEnsemble(ensemble, context, options, progress));
   results->eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  RunCost& cost = results->cost;
+  cost.predict_seconds = predicted.seconds;
+  cost.predicted_members = predicted.members;
   // What members/ holds; a file it cannot read (a plugin's own format) costs
   // the run its parameter count, not its results.
   const absl::StatusOr<StoredSize> stored = MeasureStored(absl::StrCat(out_dir, "/members"));

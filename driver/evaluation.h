@@ -7,6 +7,7 @@
 #ifndef ENSEMBLES_DRIVER_EVALUATION_H_
 #define ENSEMBLES_DRIVER_EVALUATION_H_
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,14 +16,24 @@
 
 #include "absl/status/status.h"
 #include "core/params.h"
+#include "datasets/batches.h"
 #include "datasets/dataset.h"
 #include "driver/results.h"
 #include "driver/run_config.h"
 #include "engine/distributed.h"
 #include "engine/ensemble.h"
+#include "engine/member_context.h"
 #include "engine/progress.h"
 
 namespace ens {
+
+// The context the run's ensemble predicts its members in on `split`:
+// networks of the run's architecture on `device`, `batches`' normalisation,
+// BatchNorm recomputation from data's training split (`data`, `split` and
+// `batches` must outlive it).
+std::unique_ptr<MemberContext> RunMemberContext(const RunConfig& config, const Dataset& data, const Split& split,
+                                                const BatchMaker& batches, torch::Device device,
+                                                const Params& model_params);
 
 // Evaluates `ensemble`, writes predictions/ and results.json under
 // `out_dir`, prints the table. With `dist` (rank 0), other ranks' members'

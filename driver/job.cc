@@ -15,6 +15,7 @@
 #include "core/status_macros.h"
 #include "core/user_path.h"
 #include "driver/evaluation.h"
+#include "driver/finished_run.h"
 #include "driver/results.h"
 #include "driver/results_file.h"
 #include "driver/run_directory.h"
@@ -236,49 +237,43 @@ absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
 absl::Status RunEvalOnly(const RunConfig& flags) {
   if (flags.out_dir.empty()) return absl::InvalidArgumentError("--eval_only needs --out_dir of a finished run");
   const std::string out_dir = UserPath(flags.out_dir);
-  const std::string results_path = absl::StrCat(out_dir, "/results.json");
   // The run's directory is this process's while it writes results.json and
   // predictions/ again (a missing directory: ReadResultsFile names the file).
   RunDirectoryLock lock;
   if (access(out_dir.c_str(), F_OK) == 0) {
     ENS_ASSIGN_OR_RETURN(lock, LockRunDirectory(out_dir));
   }
-  ENS_ASSIGN_OR_RETURN(nlohmann::json previous, ReadResultsFile(results_path));
-  ENS_ASSIGN_OR_RETURN(RunConfig config, ConfigFromResults(previous, results_path));
+  ENS_ASSIGN_OR_RETURN(auto dee_reference, DeeReferenceOf(flags));
   // Evaluation settings come from this command line; the rest from the run.
-  config.eval_sizes = flags.eval_sizes;
-  config.eval_batch_size = flags.eval_batch_size;
-  config.cnll_splits = flags.cnll_splits;
-  config.eval_orders = flags.eval_orders;
-  config.dee_reference = flags.dee_reference;
-  config.device = flags.device;
-  config.channels_last = flags.channels_last;
-  config.cudnn_benchmark = flags.cudnn_benchmark;
-  config.out_dir = flags.out_dir;
-  config.command_line = flags.command_line;
-  ENS_RETURN_IF_ERROR(CheckCommonFlags(config));
-  ENS_ASSIGN_OR_RETURN(Components components, ResolveComponents(config));
-  ENS_ASSIGN_OR_RETURN(const torch::Device device, DeviceFor(config));
-  ENS_ASSIGN_OR_RETURN(auto dee_reference, DeeReferenceOf(config));
-  ENS_ASSIGN_OR_RETURN(const Dataset data, MakeDataset(config.dataset, config.dataset_args, {config.seed}));
-  ENS_ASSIGN_OR_RETURN(std::unique_ptr<Ensemble> ensemble, LoadEnsemble(absl::StrCat(out_dir, "/members")));
+  ENS_ASSIGN_OR_RETURN(FinishedRun run, OpenFinishedRun(out_dir, [&flags](RunConfig& config) {
+                         config.eval_sizes = flags.eval_sizes;
+                         config.eval_batch_size = flags.eval_batch_size;
+                         config.cnll_splits = flags.cnll_splits;
+                         config.eval_orders = flags.eval_orders;
+                         config.dee_reference = flags.dee_reference;
+                         config.device = flags.device;
+                         config.channels_last = flags.channels_last;
+                         config.cudnn_benchmark = flags.cudnn_benchmark;
+                         config.out_dir = flags.out_dir;
+                         config.command_line = flags.command_line;
+                       }));
   RunResults results;
-  results.config = config;
-  results.component_params = components.params;
-  results.method_capabilities = CapabilitiesOf(*components.method);
-  results.device = device.str();
+  results.config = run.config;
+  results.component_params = run.components.params;
+  results.method_capabilities = CapabilitiesOf(*run.components.method);
+  results.device = run.device.str();
   ProgressReporter progress(stderr, isatty(2) != 0);
   // Keep the training history and time of the original run.
   try {
-    for (const auto& e : previous.value("history", nlohmann::json::array())) {
+    for (const auto& e : run.results.value("history", nlohmann::json::array())) {
       results.history.push_back(EpochRecordFromJson(e));
     }
   } catch (const nlohmann::json::exception& e) {
-    return absl::DataLossError(absl::StrCat(results_path, ": unreadable history: ", e.what()));
+    return absl::DataLossError(absl::StrCat(out_dir, "/results.json: unreadable history: ", e.what()));
   }
-  results.train_seconds = previous.value("train_seconds", 0.0);
-  results.world_size = previous.value("world_size", 1);
-  return EvaluateAndReport(config, out_dir, *ensemble, data, device, components.model_params,
+  results.train_seconds = run.results.value("train_seconds", 0.0);
+  results.world_size = run.results.value("world_size", 1);
+  return EvaluateAndReport(run.config, out_dir, *run.ensemble, run.data, run.device, run.components.model_params,
                            std::move(dee_reference), &results, &progress);
 }
 }  // namespace ens

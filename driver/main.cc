@@ -18,8 +18,6 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "core/error_text.h"
 #include "core/plugin_loader.h"
 #include "core/user_path.h"
@@ -160,13 +158,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    if (!FLAGS_plugins.empty()) {
-      std::vector<std::string> paths;
-      for (absl::string_view path : absl::StrSplit(FLAGS_plugins, ',', absl::SkipWhitespace())) {
-        paths.push_back(ens::UserPath(std::string(path)));
-      }
-      if (absl::Status status = ens::LoadPlugins(absl::StrJoin(paths, ",")); !status.ok()) return Fail(status);
-    }
+    if (absl::Status status = ens::LoadPlugins(FLAGS_plugins); !status.ok()) return Fail(status);
     if (FLAGS_threads < 0) {
       return Fail(absl::InvalidArgumentError(absl::StrCat("--threads=", FLAGS_threads, " must be >= 0 (0: every core)")));
     }

@@ -8,6 +8,8 @@
 
 #include <torch/types.h>
 
+#include "metrics/detection.h"
+
 namespace ens {
 
 double ErrorPercent(const torch::Tensor& log_probs, const torch::Tensor& labels) {
@@ -38,35 +40,8 @@ double Ece(const torch::Tensor& log_probs, const torch::Tensor& labels, int64_t 
 }
 
 double MisclassificationAuroc(const torch::Tensor& log_probs, const torch::Tensor& labels) {
-  const torch::Tensor probs = log_probs.to(torch::kDouble).exp();
-  const auto [confidence_t, prediction] = probs.max(1);
-  const torch::Tensor correct_t = prediction.eq(labels);
-  const int64_t n = confidence_t.size(0);
-  const auto confidence = confidence_t.contiguous();
-  const auto correct = correct_t.contiguous();
-  const double* c = confidence.data_ptr<double>();
-  const bool* ok = correct.data_ptr<bool>();
-  std::vector<int64_t> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [c](int64_t a, int64_t b) { return c[a] < c[b]; });
-  // Mann-Whitney U with average ranks for ties.
-  double positive_rank_sum = 0;
-  int64_t positives = 0;
-  for (int64_t i = 0; i < n;) {
-    int64_t j = i;
-    while (j < n && c[order[j]] == c[order[i]]) ++j;
-    const double average_rank = (i + 1 + j) / 2.0;  // ranks i+1 .. j
-    for (int64_t k = i; k < j; ++k) {
-      if (ok[order[k]]) {
-        positive_rank_sum += average_rank;
-        ++positives;
-      }
-    }
-    i = j;
-  }
-  const int64_t negatives = n - positives;
-  if (positives == 0 || negatives == 0) return std::numeric_limits<double>::quiet_NaN();
-  return (positive_rank_sum - positives * (positives + 1) / 2.0) / (static_cast<double>(positives) * negatives);
+  const auto [confidence, prediction] = log_probs.to(torch::kDouble).exp().max(1);
+  return Auroc(confidence, prediction.eq(labels));
 }
 
 }  // namespace ens

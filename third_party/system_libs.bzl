@@ -5,7 +5,7 @@ right linker flags; the headers are in /usr/include, on the compiler's default
 search path.
 """
 
-_LIBS = ["absl", "gflags", "glog", "gtest", "benchmark", "nlohmann_json", "turbojpeg", "zlib"]
+_LIBS = ["absl", "gflags", "glog", "gtest", "benchmark", "nlohmann_json", "png", "turbojpeg", "zlib"]
 
 def system_library_repositories():
     for name in _LIBS:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Gathers the headers and libraries the CMake build needs besides LibTorch
-# (absl, gflags, googletest, benchmark, nlohmann-json, libjpeg-turbo, zlib)
+# (absl, gflags, googletest, benchmark, nlohmann-json, libjpeg-turbo, libpng, zlib)
 # from this Debian machine into one folder, for a machine that has LibTorch
 # but no apt (the GPU host): pass it as -DENS_DEPS_ROOT. With --data, the
 # Fashion-MNIST files come along (data/fashion-mnist). Prints the size.
@@ -23,9 +23,10 @@ for dir in absl gflags gtest gmock benchmark nlohmann; do
   cp -a "/usr/include/$dir" "$out/include/"
 done
 cp -a /usr/include/turbojpeg.h /usr/include/zlib.h /usr/include/zconf.h "$out/include/"
+cp -L /usr/include/png.h /usr/include/pngconf.h /usr/include/pnglibconf.h "$out/include/"  # links into libpng16/
 shopt -s nullglob
 for pattern in 'libabsl_*.so*' 'libgflags.so*' 'libgtest.a' 'libgtest_main.a' 'libgmock.a' 'libgmock_main.a' \
-               'libbenchmark.so*' 'libturbojpeg.so*' 'libz.so*'; do
+               'libbenchmark.so*' 'libturbojpeg.so*' 'libpng16.so*' 'libz.so*'; do
   files=("$lib"/$pattern)
   [ ${#files[@]} -gt 0 ] || { echo "error: $lib/$pattern missing: run ./setup.sh" >&2; exit 1; }
   cp -a "${files[@]}" "$out/lib/"
