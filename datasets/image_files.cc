@@ -64,13 +64,15 @@ absl::StatusOr<torch::Tensor> DecodeJpegFile(const std::string& path, bool keep_
   return hwc.permute({2, 0, 1}).contiguous();
 }
 
-torch::Tensor ResizeAndCrop(const torch::Tensor& image, int64_t side) {
+torch::Tensor ResizeAndCrop(const torch::Tensor& image, int64_t side) { return ResizeAndCrop(image, side, side); }
+
+torch::Tensor ResizeAndCrop(const torch::Tensor& image, int64_t height, int64_t width) {
   const int64_t h = image.size(1), w = image.size(2);
-  if (h == side && w == side) return image;
+  if (h == height && w == width) return image;
   torch::Tensor resized = image;
-  const double factor = static_cast<double>(side) / std::min(h, w);
-  const int64_t nh = std::max<int64_t>(side, std::llround(h * factor));
-  const int64_t nw = std::max<int64_t>(side, std::llround(w * factor));
+  const double factor = std::max(static_cast<double>(height) / h, static_cast<double>(width) / w);
+  const int64_t nh = std::max<int64_t>(height, std::llround(h * factor));
+  const int64_t nw = std::max<int64_t>(width, std::llround(w * factor));
   if (nh != h || nw != w) {
     resized = torch::nn::functional::interpolate(
                   image.unsqueeze(0).to(torch::kFloat),
@@ -78,13 +80,11 @@ torch::Tensor ResizeAndCrop(const torch::Tensor& image, int64_t side) {
                       .size(std::vector<int64_t>{nh, nw})
                       .mode(torch::kBilinear)
                       .align_corners(false))
-                  .squeeze(0)
-                  .round()
-                  .clamp(0, 255)
-                  .to(torch::kUInt8);
+                  .squeeze(0);
+    if (image.scalar_type() == torch::kUInt8) resized = resized.round().clamp(0, 255).to(torch::kUInt8);
   }
-  const int64_t top = (nh - side) / 2, left = (nw - side) / 2;
-  return resized.slice(1, top, top + side).slice(2, left, left + side).contiguous();
+  const int64_t top = (nh - height) / 2, left = (nw - width) / 2;
+  return resized.slice(1, top, top + height).slice(2, left, left + width).contiguous();
 }
 
 absl::StatusOr<torch::Tensor> DecodeImages(const std::vector<std::string>& paths, int64_t side, int threads) {

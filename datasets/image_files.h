@@ -18,9 +18,13 @@ namespace ens {
 // `keep_grey`, a grey JPEG is [1, H, W]); errors name the file.
 absl::StatusOr<torch::Tensor> DecodeJpegFile(const std::string& path, bool keep_grey = false);
 
-// [3, side, side]: the shorter side resized to `side` (bilinear), then the
-// centre crop; unchanged when already side x side.
+// [C, side, side]: the shorter side resized to `side` (bilinear), then the
+// centre crop; unchanged when already side x side. uint8 images stay uint8
+// (rounded), float ones float.
 torch::Tensor ResizeAndCrop(const torch::Tensor& image, int64_t side);
+// [C, height, width]: scaled (bilinear) until it covers height x width, then
+// the centre crop.
+torch::Tensor ResizeAndCrop(const torch::Tensor& image, int64_t height, int64_t width);
 
 // Decodes every file (in order) into uint8 [N, 3, side, side] with `threads`
 // workers (0: every core); the first error (by file order) wins.

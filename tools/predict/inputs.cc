@@ -3,11 +3,9 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cmath>
 #include <set>
 #include <utility>
 
-#include <torch/nn/functional/upsampling.h>
 #include <torch/types.h>
 
 #include "absl/strings/ascii.h"
@@ -110,21 +108,7 @@ absl::StatusOr<torch::Tensor> ConformImage(const torch::Tensor& image, const std
       return absl::InvalidArgumentError(absl::StrCat(name, ": ", x.size(0), " channels cannot become ", shape[0]));
     }
   }
-  if (x.size(1) != shape[1] || x.size(2) != shape[2]) {
-    // The shorter side to the run's, then the centre (ResizeAndCrop's rule).
-    const int64_t h = x.size(1), w = x.size(2);
-    const double factor = std::max(static_cast<double>(shape[1]) / h, static_cast<double>(shape[2]) / w);
-    const int64_t nh = std::max<int64_t>(shape[1], std::llround(h * factor));
-    const int64_t nw = std::max<int64_t>(shape[2], std::llround(w * factor));
-    x = torch::nn::functional::interpolate(x.unsqueeze(0), torch::nn::functional::InterpolateFuncOptions()
-                                                               .size(std::vector<int64_t>{nh, nw})
-                                                               .mode(torch::kBilinear)
-                                                               .align_corners(false))
-            .squeeze(0);
-    const int64_t top = (nh - shape[1]) / 2, left = (nw - shape[2]) / 2;
-    x = x.slice(1, top, top + shape[1]).slice(2, left, left + shape[2]);
-  }
-  x = x.clamp(0, 255);
+  x = ResizeAndCrop(x, shape[1], shape[2]).clamp(0, 255);  // float: rounded once, below
   return whole ? x.round().to(torch::kUInt8) : x.contiguous();
 }
 

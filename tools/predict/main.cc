@@ -22,6 +22,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "core/atomic_file.h"
+#include "core/csv_field.h"
 #include "core/error_text.h"
 #include "core/plugin_loader.h"
 #include "core/status_macros.h"
@@ -49,13 +50,6 @@ DEFINE_string(plugins, "", "comma-separated plugin libraries (.so) the run's met
 
 namespace ens {
 namespace {
-
-std::string CsvField(const std::string& text) {
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
-}
 
 struct Table {
   std::vector<std::string> names;  // per image: file, or empty (by index)

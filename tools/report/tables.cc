@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "core/csv_field.h"
 #include "core/short_number.h"
 
 namespace ens::report {
@@ -27,13 +28,6 @@ std::string CsvNumber(const Stat& stat, double value) { return stat.count == 0 ?
 
 // Counts whole, not "1.09283e+06".
 std::string CsvCount(const Stat& stat) { return stat.count == 0 ? "" : absl::StrFormat("%.0f", stat.mean); }
-
-std::string CsvText(const std::string& text) {
-  if (text.find_first_of(",\"\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
-}
 
 // mean and sd of each statistic, in the CSV's column order.
 std::vector<std::string> CsvStats(const SizeSummary& s) {
@@ -89,8 +83,8 @@ std::string CsvTable(const std::vector<RunGroup>& groups, const std::vector<int6
     const CostSummary costs = SummarizeCost(group);
     for (const auto& s : summaries) {
       if (!Shown(s.size, sizes)) continue;
-      std::vector<std::string> cells = {CsvText(group.method), CsvText(group.label), CsvText(group.model),
-                                        CsvText(group.dataset), absl::StrCat(group.epochs), absl::StrCat(s.size),
+      std::vector<std::string> cells = {CsvField(group.method), CsvField(group.label), CsvField(group.model),
+                                        CsvField(group.dataset), absl::StrCat(group.epochs), absl::StrCat(s.size),
                                         absl::StrCat(s.error.count)};
       absl::StrAppend(&out, absl::StrJoin(cells, ","), ",", absl::StrJoin(CsvStats(s), ","));
       if (cost) {
@@ -148,8 +142,8 @@ std::string BudgetCsv(const std::vector<BudgetRow>& rows, const std::vector<Budg
     for (const auto& row : rows) {
       const SizeSummary& s = row.cells[c];
       if (s.size == 0) continue;
-      const std::vector<std::string> cells = {CsvText(columns[c].name), CsvText(row.row),
-                                              CsvText(row.group->method), CsvText(row.group->label),
+      const std::vector<std::string> cells = {CsvField(columns[c].name), CsvField(row.row),
+                                              CsvField(row.group->method), CsvField(row.group->label),
                                               absl::StrCat(row.group->epochs), absl::StrCat(s.size),
                                               absl::StrCat(s.error.count)};
       absl::StrAppend(&out, absl::StrJoin(cells, ","), ",", absl::StrJoin(CsvStats(s), ","), "\n");
