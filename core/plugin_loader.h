@@ -30,7 +30,9 @@ namespace ens {
 // 3: an Ensemble predicts its members (MemberLogProbs with a MemberContext)
 //    and says how they combine; method plugins (//ensembles:method_api).
 // 4: Method::PlannedMembers.
-inline constexpr int kPluginApiVersion = 4;
+// 5: MemberContext::WithInputs (members of another architecture and
+//    normalisation); BatchNormRecompute takes the context's BatchMaker.
+inline constexpr int kPluginApiVersion = 5;
 
 // Every version keeps api_version first: the loader reads it before trusting
 // anything else in the struct.

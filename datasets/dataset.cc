@@ -74,12 +74,18 @@ ParamSchema& AddCommonDatasetParams(ParamSchema& schema, int64_t default_val_siz
                                     const std::string& default_augment) {
   return schema
       .Int("val_size", default_val_size, "training examples held out for validation (by --seed)").Min(0)
+      .Int("val_seed", -1,
+           "the seed of the validation hold-out instead of --seed (-1: --seed); runs of different seeds "
+           "with one val_seed share their validation split, as select's pool must")
+      .Min(-1)
       .String("augment", default_augment, "training augmentation on whole batches")
       .Choices({"none", "flip", "crop", "crop_flip"});
 }
 
 absl::Status ApplyCommonDatasetParams(const Params& params, const DatasetContext& context, Dataset* data) {
-  ENS_RETURN_IF_ERROR(HoldOutValidation(data, params.Int("val_size"), context.seed));
+  const int64_t val_seed = params.Int("val_seed");
+  ENS_RETURN_IF_ERROR(HoldOutValidation(data, params.Int("val_size"),
+                                        val_seed < 0 ? context.seed : static_cast<uint64_t>(val_seed)));
   ENS_ASSIGN_OR_RETURN(data->augmentation, ParseAugmentation(params.String("augment")));
   return absl::OkStatus();
 }

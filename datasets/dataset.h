@@ -76,7 +76,7 @@ absl::Status HoldOutValidation(Dataset* data, int64_t val_size, uint64_t seed);
 // Parses an augmentation name: none, flip, crop, crop_flip.
 absl::StatusOr<Augmentation> ParseAugmentation(absl::string_view name);
 
-// The schema entries every dataset shares: val_size and augment.
+// The schema entries every dataset shares: val_size, val_seed and augment.
 ParamSchema& AddCommonDatasetParams(ParamSchema& schema, int64_t default_val_size,
                                     const std::string& default_augment);
 

@@ -54,12 +54,13 @@ int RankOfMember(int64_t member, const std::vector<int>& member_ranks, const Dis
 std::unique_ptr<MemberContext> RunMemberContext(const RunConfig& config, const Dataset& data, const Split& split,
                                                 const BatchMaker& batches, torch::Device device,
                                                 const Params& model_params) {
-  const BatchMaker* maker = &batches;
   const int64_t batch_size = config.batch_size;
   return std::make_unique<MemberContext>(
       split, batches, config.eval_batch_size,
       NetworksOf(ModelMakerOf(config.model, model_params, SpecOf(data)), device, config.channels_last),
-      [&data, maker, batch_size](Network& member) { return RecomputeBatchNorm(member, data, *maker, batch_size); });
+      [&data, batch_size](Network& member, const BatchMaker& normalise) {
+        return RecomputeBatchNorm(member, data, normalise, batch_size);
+      });
 }
 
 absl::Status ServePredictions(const RunConfig& config, const Ensemble& ensemble, const Dataset& data,

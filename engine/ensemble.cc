@@ -69,7 +69,9 @@ absl::StatusOr<StoredSize> MeasureStored(const std::string& dir) {
   StoredSize size;
   std::error_code error;
   std::vector<std::string> files;
-  std::filesystem::directory_iterator entries(dir, error), end;
+  // Recursively: an ensemble of finished runs keeps each run's members in a
+  // folder of its own.
+  std::filesystem::recursive_directory_iterator entries(dir, error), end;
   for (; !error && entries != end; entries.increment(error)) {
     if (entries->is_regular_file(error)) files.push_back(entries->path().string());
   }

@@ -26,7 +26,8 @@ std::vector<std::string> StateNames(const StateDict& state);
 // "member_007.pt"
 std::string MemberFile(int64_t i);
 // What a members/ directory holds: the floating-point values of its tensor
-// files (weights, BatchNorm statistics, SWAG's moments, ...) and its bytes.
+// files (weights, BatchNorm statistics, SWAG's moments, ...) and its bytes,
+// subfolders included.
 struct StoredSize {
   int64_t values = 0;
   int64_t bytes = 0;

@@ -37,8 +37,10 @@ using NetworkSource = std::function<absl::StatusOr<std::shared_ptr<Network>>(Lay
 // (an ensemble whose members are views of the input).
 using InputView = std::function<torch::Tensor(const torch::Tensor& inputs, int64_t begin, int64_t end)>;
 
-// Recomputes `net`'s BatchNorm statistics from the training data.
-using BatchNormRecompute = std::function<absl::Status(Network& net)>;
+// Recomputes `net`'s BatchNorm statistics from the training data, its
+// images normalised by `batches` (the context's: members of a finished run
+// see the statistics they were trained with).
+using BatchNormRecompute = std::function<absl::Status(Network& net, const BatchMaker& batches)>;
 
 // The NetworkSource of a run: `make_model` with the given layers, moved to
 // `device` (and to the NHWC layout with `channels_last`).
@@ -52,7 +54,7 @@ class MemberContext {
                 BatchNormRecompute recompute_batchnorm = nullptr);
 
   const Split& split() const { return split_; }
-  const BatchMaker& batches() const { return batches_; }
+  const BatchMaker& batches() const { return *batches_; }
   int64_t batch_size() const { return batch_size_; }
 
   // The network of `layer_kind`, built on the first call and the same one
@@ -83,9 +85,18 @@ class MemberContext {
   // shifted, validation).
   MemberContext OnSplit(const Split& split) const;
 
+  // The same split, batch size and BatchNorm data for members of another
+  // architecture and normalisation (an ensemble of finished runs): networks
+  // from `networks`, kept under `key` beside this context's, inputs
+  // normalised by `batches`.
+  MemberContext WithInputs(const std::string& key, NetworkSource networks,
+                           std::shared_ptr<const BatchMaker> batches) const;
+
  private:
   const Split& split_;
-  const BatchMaker& batches_;
+  const BatchMaker* batches_;
+  std::shared_ptr<const BatchMaker> owned_batches_;  // WithInputs' own normalisation
+  std::string key_prefix_;                           // WithInputs' networks in built_
   int64_t batch_size_;
   // Shared so that contexts on other splits reuse the same networks.
   std::shared_ptr<std::map<std::string, std::shared_ptr<Network>>> built_;

@@ -187,7 +187,9 @@ class KfacLaplaceMethod : public Method {
     MemberContext validation(
         context.data->val, batches, /*batch_size=*/1000,
         [shared](LayerFactory&) -> absl::StatusOr<std::shared_ptr<Network>> { return shared; },
-        [&](Network& member) { return RecomputeBatchNorm(member, *context.data, batches, context.batch_size); });
+        [&](Network& member, const BatchMaker& normalise) {
+          return RecomputeBatchNorm(member, *context.data, normalise, context.batch_size);
+        });
     double best_scale = laplace, best_cnll = INFINITY;
     for (double factor : {1e-4, 1e-3, 1e-2, 1e-1, 1.0, 1e1}) {
       const KfacEnsemble candidate(posterior, factor * laplace, tune_samples_, seed);

@@ -16,7 +16,9 @@
 # DRIVER defaults to bazel-bin/driver/driver, OUT_ROOT to runs/<table>.
 # DRIVER_FLAGS go to every run; a --dataset_args there is joined with a row's
 # own (e.g. the data dir and kfac_laplace's val_size). A row already finished
-# in OUT_ROOT is kept; an interrupted one is resumed.
+# in OUT_ROOT is kept; an interrupted one is resumed. A row's flags may name
+# another row's run as {OUT}/<row> (a teacher, a pool of runs): the row runs
+# from OUT_ROOT/.flags/<row>.flags, {OUT} replaced, kept for its command line.
 set -euo pipefail
 table=${1:?usage: run_table.sh TABLE_DIR [DRIVER] [OUT_ROOT] [DRIVER_FLAGS...]}
 table=${table%/}
@@ -34,8 +36,12 @@ done
 
 reference=""
 rows=()
-for row_file in "$table"/[0-9]*.flags; do
-  row=$(basename "$row_file" .flags)
+mkdir -p "$out/.flags"
+out_for_sed=$(printf '%s' "$out" | sed 's/[&|\\]/\\&/g')
+for table_row_file in "$table"/[0-9]*.flags; do
+  row=$(basename "$table_row_file" .flags)
+  row_file=$out/.flags/$row.flags
+  sed "s|{OUT}|$out_for_sed|g" "$table_row_file" >"$row_file"
   rows+=("$out/$row")
   row_dataset_args=$(sed -n 's/^--dataset_args=//p' "$row_file")
   joined=$(IFS=,; parts=($user_dataset_args $row_dataset_args); echo "${parts[*]}")

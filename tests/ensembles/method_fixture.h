@@ -62,7 +62,9 @@ class MethodsTest : public ::testing::Test {
   std::vector<SizeMetrics> Evaluate(const Ensemble& ensemble, const Split& split) {
     const BatchMaker batches(data_, torch::kCPU);
     MemberContext context(split, batches, 1000, NetworksOf(context_.make_model, torch::kCPU),
-                          [&](Network& member) { return RecomputeBatchNorm(member, data_, batches, 40); });
+                          [&](Network& member, const BatchMaker& normalise) {
+                            return RecomputeBatchNorm(member, data_, normalise, 40);
+                          });
     EvalOptions options;
     for (int64_t k = 1; k <= ensemble.size(); ++k) options.sizes.push_back(k);
     auto rows = EvaluateEnsemble(ensemble, context, options);

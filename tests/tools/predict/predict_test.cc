@@ -3,13 +3,9 @@
 // members come out of one pass); the test set, given back as PNG files, as
 // the IDX file and as a float .npy, must get the probabilities the runs saved
 // in predictions/; bad input is one line and exit code 2.
-#include <sys/wait.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -23,6 +19,7 @@
 #include "core/atomic_file.h"
 #include "core/npy.h"
 #include "datasets/idx_reader.h"
+#include "tests/testing/commands.h"
 #include "tools/predict/png_file.h"
 
 namespace ens {
@@ -30,33 +27,11 @@ namespace {
 
 const char kData[] = "/usr/share/datasets/fashion-mnist";
 
-std::string Runfile(const std::string& path) {
-  return absl::StrCat(std::getenv("TEST_SRCDIR"), "/", std::getenv("TEST_WORKSPACE"), "/", path);
-}
-
-std::string Tmp(const std::string& name) { return absl::StrCat(::testing::TempDir(), "/", name); }
-
-// Runs a command; its exit code, stderr in *err.
-int RunCommand(const std::string& command, std::string* err = nullptr) {
-  const std::string err_file = Tmp("stderr.txt");
-  const int status = std::system(absl::StrCat(command, " 2>", err_file).c_str());
-  if (err) {
-    std::ifstream in(err_file);
-    std::stringstream text;
-    text << in.rdbuf();
-    *err = text.str();
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 std::string Predict(const std::string& args, std::string* err = nullptr, int* code = nullptr) {
   const std::string out = Tmp("predict_out.txt");
   const int rc = RunCommand(absl::StrCat(Runfile("tools/predict/predict"), " --device=cpu --threads=1 ", args, " >", out), err);
   if (code) *code = rc;
-  std::ifstream in(out);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return ReadText(out);
 }
 
 struct Csv {
