@@ -12,6 +12,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "schedulers/schedule.h"
 
 namespace ens {
@@ -71,7 +72,8 @@ TEST(PluginLoaderTest, WrongApiVersionIsClosedBeforeItRegisters) {
   const int before = RegistrationsSoFar();
   absl::Status status = LoadPlugin(path);
   EXPECT_FALSE(status.ok());
-  EXPECT_THAT(std::string(status.message()), HasSubstr("built for plugin API 999, this driver has API 4"));
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr(absl::StrCat("built for plugin API 999, this driver has API ", kPluginApiVersion)));
   EXPECT_FALSE(ScheduleRegistry().Contains("from_the_future"));
   EXPECT_EQ(RegistrationsSoFar(), before);
   EXPECT_FALSE(StillLoaded(path));

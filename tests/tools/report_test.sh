@@ -126,6 +126,19 @@ for row in csv.DictReader(open(f"{tmp}/report_dee/report.csv")):
 assert checked == 4, checked
 PY
 
+# Runs that name another run (a teacher) group by that run's folder name:
+# each seed's student of its own seed's teacher is one setting.
+for seed in 1 2; do
+  "$driver" "${common[@]}" --method=single --seed=$seed --out_dir="$tmp/seed$seed/teacher" >/dev/null 2>&1 \
+    || fail "teacher seed $seed failed"
+  "$driver" "${common[@]}" --method=distill --method_args=teacher_from="$tmp/seed$seed/teacher" --seed=$seed \
+    --out_dir="$tmp/seed$seed/student" >/dev/null 2>&1 || fail "student seed $seed failed"
+done
+"$report" --out_dir="$tmp/report_students" --plots=false "$tmp/seed1/student" "$tmp/seed2/student" >/dev/null \
+  2>"$tmp/stderr" || fail "report of students failed: $(cat "$tmp/stderr")"
+grep -q "| distill (teacher_from=teacher) | mlp | synthetic | 2 | 1 | 2 | " "$tmp/report_students/report.md" \
+  || fail "the students of two seeds are not one setting: $(cat "$tmp/report_students/report.md")"
+
 # The report's errors: exit 2, one stderr line naming the problem.
 program="$report"
 expect_error 2 "$tmp/nothing/results.json: cannot open (not a finished run?)" "$tmp/nothing"

@@ -64,15 +64,27 @@ Stat StatOf(const std::vector<double>& values) {
   return stat;
 }
 
+// Method parameters that name finished runs: `*_from` (a teacher, a trained
+// network, moments) and `runs` (a pool, ':'-separated).
+bool NamesRuns(absl::string_view key) { return absl::EndsWith(key, "_from") || key == "runs"; }
+
+// Runs named by their folders: "runs/seed0/a:runs/seed0/b" -> "a:b".
+std::string RunFolders(absl::string_view value) {
+  std::vector<std::string> names;
+  for (absl::string_view run : absl::StrSplit(value, ':')) names.push_back(RowName(std::string(run)));
+  return absl::StrJoin(names, ":");
+}
+
 // "weights_from=runs/x/single,scale=2" -> "weights_from=single,scale=2": runs
-// named by their folder, as in the tables of docs/RESULTS.md.
+// named by their folder, as in the tables of docs/RESULTS.md; runs of
+// another seed's folder (runs/seed1/single) then group with these.
 std::string ShortArgs(const std::string& args) {
   std::vector<std::string> parts;
   for (absl::string_view part : absl::StrSplit(args, ',')) {
     const size_t eq = part.find('=');
     const absl::string_view key = part.substr(0, eq == absl::string_view::npos ? part.size() : eq);
-    if (eq != absl::string_view::npos && absl::EndsWith(key, "_from")) {
-      parts.push_back(absl::StrCat(key, "=", RowName(std::string(part.substr(eq + 1)))));
+    if (eq != absl::string_view::npos && NamesRuns(key)) {
+      parts.push_back(absl::StrCat(key, "=", RunFolders(part.substr(eq + 1))));
     } else {
       parts.emplace_back(part);
     }
@@ -149,6 +161,14 @@ absl::StatusOr<std::vector<RunGroup>> GroupBySetting(std::vector<Run> runs) {
   for (auto& run : runs) {
     nlohmann::json setting = run.config;
     for (const auto& key : RunLocalKeys()) setting.erase(key);
+    if (setting.contains("method_args") && setting["method_args"].is_string()) {
+      setting["method_args"] = ShortArgs(setting["method_args"].get<std::string>());
+    }
+    if (setting.contains("params") && setting["params"].contains("method")) {
+      for (auto& [key, value] : setting["params"]["method"].items()) {
+        if (NamesRuns(key) && value.is_string()) value = RunFolders(value.get<std::string>());
+      }
+    }
     for (const auto& [key, value] : KeysAddedLater()) {
       if (!setting.contains(key)) setting[key] = value;
     }

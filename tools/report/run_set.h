@@ -61,8 +61,10 @@ struct RunGroup {
   std::vector<Run> runs;  // one per seed
 };
 
-// Groups runs of the same setting, in order of first appearance. Two runs of
-// one setting with the same seed is an error (the same run twice).
+// Groups runs of the same setting, in order of first appearance; method
+// parameters that name runs (`*_from`, `runs`) compare by the runs' folder
+// names. Two runs of one setting with the same seed is an error (the same
+// run twice).
 absl::StatusOr<std::vector<RunGroup>> GroupBySetting(std::vector<Run> runs);
 
 struct Stat {
