@@ -62,9 +62,6 @@ struct RunResults {
 
 nlohmann::json ResultsToJson(const RunResults& results);
 
-// The config stored by an earlier run (for --eval_only).
-absl::StatusOr<RunConfig> ConfigFromResults(const nlohmann::json& results, const std::string& path);
-
 // The table in the shape of the reference tables: one row per size.
 std::string FormatMetricsTable(const std::string& title, const std::vector<SizeMetrics>& rows);
 

@@ -64,4 +64,35 @@ absl::StatusOr<std::vector<std::pair<double, double>>> ReadDeeReference(const st
   return reference;
 }
 
+absl::StatusOr<RunConfig> ConfigFromResults(const nlohmann::json& results, const std::string& path) {
+  try {
+    const auto& c = results.at("config");
+    RunConfig config;
+    config.method = c.at("method").get<std::string>();
+    config.method_args = c.at("method_args").get<std::string>();
+    config.model = c.at("model").get<std::string>();
+    config.model_args = c.at("model_args").get<std::string>();
+    config.dataset = c.at("dataset").get<std::string>();
+    config.dataset_args = c.at("dataset_args").get<std::string>();
+    config.schedule = c.at("schedule").get<std::string>();
+    config.schedule_args = c.at("schedule_args").get<std::string>();
+    config.members = c.at("members").get<int64_t>();
+    config.epochs = c.at("epochs").get<int64_t>();
+    config.batch_size = c.at("batch_size").get<int64_t>();
+    config.lr = c.at("lr").get<double>();
+    config.momentum = c.at("momentum").get<double>();
+    config.nesterov = c.at("nesterov").get<bool>();
+    config.weight_decay = c.at("weight_decay").get<double>();
+    config.seed = c.at("seed").get<uint64_t>();
+    // Training settings that --eval_only writes back unchanged (absent from
+    // runs older than the flags).
+    config.on_divergence = c.value("on_divergence", config.on_divergence);
+    config.autocast = c.value("autocast", config.autocast);
+    config.members_together = c.value("members_together", config.members_together);
+    return config;
+  } catch (const nlohmann::json::exception& e) {
+    return absl::DataLossError(absl::StrCat(path, ": incomplete config: ", e.what()));
+  }
+}
+
 }  // namespace ens

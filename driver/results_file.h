@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
+#include "driver/run_config.h"
 
 namespace ens {
 
@@ -19,6 +20,10 @@ std::string ResultsJsonPath(const std::string& dir_or_file);
 
 // The parsed file; errors name it.
 absl::StatusOr<nlohmann::json> ReadResultsFile(const std::string& path);
+
+// The config stored by a finished run (--eval_only, //:predict, runs that
+// build on other runs); errors name `path`.
+absl::StatusOr<RunConfig> ConfigFromResults(const nlohmann::json& results, const std::string& path);
 
 // (size, cnll) pairs of a deep ensemble's results.json (or its directory),
 // ascending by size and starting at size 1; any other method is an error.

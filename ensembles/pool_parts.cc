@@ -20,27 +20,10 @@ std::vector<std::string> SplitRunList(const std::string& runs) {
 
 namespace {
 
-// What a run's results.json records of how its members were trained.
-struct RunSettings {
-  std::string method, model, model_args, dataset, dataset_args;
-  uint64_t seed = 0;
-};
-
-absl::StatusOr<RunSettings> ReadRunSettings(const std::string& path) {
+// How a run's members were trained, as its results.json records it.
+absl::StatusOr<RunConfig> ReadRunConfig(const std::string& path) {
   ENS_ASSIGN_OR_RETURN(const nlohmann::json results, ReadResultsFile(path));
-  try {
-    const auto& c = results.at("config");
-    RunSettings s;
-    s.method = c.at("method").get<std::string>();
-    s.model = c.at("model").get<std::string>();
-    s.model_args = c.at("model_args").get<std::string>();
-    s.dataset = c.at("dataset").get<std::string>();
-    s.dataset_args = c.at("dataset_args").get<std::string>();
-    s.seed = c.at("seed").get<uint64_t>();
-    return s;
-  } catch (const nlohmann::json::exception& e) {
-    return absl::DataLossError(absl::StrCat(path, ": incomplete config: ", e.what()));
-  }
+  return ConfigFromResults(results, path);
 }
 
 bool SameSplit(const Split& a, const Split& b) {
@@ -70,7 +53,7 @@ absl::StatusOr<std::vector<PoolPart>> OpenPoolParts(const std::string& who, cons
   for (const std::string& given : dirs) {
     const std::string dir = UserPath(given);
     const std::string prefix = absl::StrCat(who, ": run ", given, ": ");
-    absl::StatusOr<RunSettings> settings = ReadRunSettings(ResultsJsonPath(dir));
+    absl::StatusOr<RunConfig> settings = ReadRunConfig(ResultsJsonPath(dir));
     if (!settings.ok()) return absl::InvalidArgumentError(absl::StrCat(prefix, settings.status().message()));
     if (settings->dataset != data.name) {
       return absl::InvalidArgumentError(absl::StrCat(prefix, "trained on dataset '", settings->dataset,
