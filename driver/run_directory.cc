@@ -8,42 +8,33 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <fstream>
-#include <system_error>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/atomic_file.h"
+#include "core/file_tree.h"
+#include "absl/strings/match.h"
 #include "core/status_macros.h"
 
 namespace ens {
 namespace {
 
-namespace fs = std::filesystem;
-
-bool Exists(const std::string& path) {
-  std::error_code error;
-  return fs::exists(path, error);
-}
+bool Exists(const std::string& path) { return PathExists(path); }
 
 // Whether a run saved anything: job.json alone (a job that stopped before
 // its first epoch ended, e.g. on a bad dataset path) is not an interrupted run.
 bool HasRunCheckpoints(const std::string& checkpoints) {
-  std::error_code error;
-  for (const auto& entry : fs::directory_iterator(checkpoints, error)) {
-    if (entry.path().extension() == ".ckpt") return true;
+  const absl::StatusOr<std::vector<std::string>> names = ListDirectory(checkpoints);
+  if (!names.ok()) return false;
+  for (const std::string& name : *names) {
+    if (absl::EndsWith(name, ".ckpt")) return true;
   }
   return false;
 }
 
-absl::Status Remove(const std::string& path) {
-  std::error_code error;
-  fs::remove_all(path, error);
-  if (error) return absl::PermissionDeniedError(absl::StrCat(path, ": cannot remove: ", error.message()));
-  return absl::OkStatus();
-}
+absl::Status Remove(const std::string& path) { return RemoveTree(path); }
 
 std::string Difference(const nlohmann::json& here, const nlohmann::json& run, const std::string& where_here,
                        const std::string& where, const std::string& prefix) {

@@ -1,6 +1,6 @@
 #include "engine/ensemble.h"
 
-#include <filesystem>
+#include "core/file_tree.h"
 #include <fstream>
 #include <sstream>
 
@@ -67,19 +67,11 @@ std::string MemberFile(int64_t i) { return absl::StrFormat("member_%03d.pt", i);
 
 absl::StatusOr<StoredSize> MeasureStored(const std::string& dir) {
   StoredSize size;
-  std::error_code error;
-  std::vector<std::string> files;
   // Recursively: an ensemble of finished runs keeps each run's members in a
   // folder of its own.
-  std::filesystem::recursive_directory_iterator entries(dir, error), end;
-  for (; !error && entries != end; entries.increment(error)) {
-    if (entries->is_regular_file(error)) files.push_back(entries->path().string());
-  }
-  if (error) return absl::NotFoundError(absl::StrCat(dir, ": cannot list: ", error.message()));
-  for (const std::string& file : files) {
-    const std::uintmax_t bytes = std::filesystem::file_size(file, error);
-    if (error) return absl::NotFoundError(absl::StrCat(file, ": ", error.message()));
-    size.bytes += static_cast<int64_t>(bytes);
+  ENS_ASSIGN_OR_RETURN(const auto files, ListFilesRecursively(dir));
+  for (const auto& [file, bytes] : files) {
+    size.bytes += bytes;
     if (file.size() < 3 || file.compare(file.size() - 3, 3, ".pt") != 0) continue;
     std::vector<torch::Tensor> tensors;
     try {
