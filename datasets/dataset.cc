@@ -79,10 +79,47 @@ ParamSchema& AddCommonDatasetParams(ParamSchema& schema, int64_t default_val_siz
            "with one val_seed share their validation split, as select's pool must")
       .Min(-1)
       .String("augment", default_augment, "training augmentation on whole batches")
-      .Choices({"none", "flip", "crop", "crop_flip"});
+      .Choices({"none", "flip", "crop", "crop_flip"})
+      .DoubleList("hold_out_classes", "",
+                  "labels left out of training, validation and test (the others relabelled 0.. in order; "
+                  "--ood=held_out evaluates them as out-of-distribution)")
+      .Min(0);
+}
+
+static absl::Status DropClasses(const std::vector<double>& classes, Dataset* data) {
+  std::vector<int64_t> relabel(data->num_classes, 0);
+  for (double c : classes) {
+    if (c != static_cast<double>(static_cast<int64_t>(c)) || c >= static_cast<double>(data->num_classes)) {
+      return absl::InvalidArgumentError(absl::StrCat("hold_out_classes: ", c, " is not a label in [0, ",
+                                                     data->num_classes, ")"));
+    }
+    relabel[static_cast<size_t>(c)] = -1;
+  }
+  std::vector<std::string> names;
+  int64_t kept = 0;
+  for (int64_t c = 0; c < data->num_classes; ++c) {
+    if (relabel[c] < 0) continue;
+    relabel[c] = kept++;
+    if (!data->class_names.empty()) names.push_back(data->class_names[c]);
+  }
+  if (kept < 2) return absl::InvalidArgumentError("hold_out_classes: fewer than two classes would be left");
+  const torch::Tensor map = torch::tensor(relabel, torch::kLong);
+  for (Split* split : {&data->train, &data->val, &data->test}) {
+    if (split->size() == 0) continue;
+    ENS_RETURN_IF_ERROR(RequireInMemory(*split, "hold_out_classes"));
+    const torch::Tensor labels = map.index_select(0, split->labels);
+    const torch::Tensor keep = labels.ge(0);
+    *split = {split->images.index({keep}), labels.index({keep})};
+  }
+  data->num_classes = kept;
+  data->class_names = std::move(names);
+  return absl::OkStatus();
 }
 
 absl::Status ApplyCommonDatasetParams(const Params& params, const DatasetContext& context, Dataset* data) {
+  if (!params.DoubleList("hold_out_classes").empty()) {
+    ENS_RETURN_IF_ERROR(DropClasses(params.DoubleList("hold_out_classes"), data));
+  }
   const int64_t val_seed = params.Int("val_seed");
   ENS_RETURN_IF_ERROR(HoldOutValidation(data, params.Int("val_size"),
                                         val_seed < 0 ? context.seed : static_cast<uint64_t>(val_seed)));

@@ -13,11 +13,13 @@
 namespace ens {
 namespace {
 
-absl::StatusOr<Dataset> LoadIdxDirectory(const Params& p, const DatasetContext& context) {
+absl::StatusOr<Dataset> LoadIdxDirectory(const Params& p, const DatasetContext& context,
+                                         const std::vector<std::string>& class_names) {
   const std::string dir = UserPath(p.String("dir"));
   auto path = [&](const char* file) { return absl::StrCat(dir, "/", file); };
   Dataset data;
   data.num_classes = 10;
+  data.class_names = class_names;
   const std::string train_images = path("train-images-idx3-ubyte.gz");
   const std::string train_labels = path("train-labels-idx1-ubyte.gz");
   const std::string test_images = path("t10k-images-idx3-ubyte.gz");
@@ -41,6 +43,10 @@ absl::StatusOr<Dataset> LoadIdxDirectory(const Params& p, const DatasetContext& 
   if (limit > 0 && limit < data.train.size()) {
     data.train = {data.train.images.slice(0, 0, limit), data.train.labels.slice(0, 0, limit)};
   }
+  const int64_t test_limit = p.Int("test_limit");
+  if (test_limit > 0 && test_limit < data.test.size()) {
+    data.test = {data.test.images.slice(0, 0, test_limit), data.test.labels.slice(0, 0, test_limit)};
+  }
   ENS_RETURN_IF_ERROR(ApplyCommonDatasetParams(p, context, &data));
   return data;
 }
@@ -48,7 +54,9 @@ absl::StatusOr<Dataset> LoadIdxDirectory(const Params& p, const DatasetContext& 
 ParamSchema IdxSchema(const std::string& default_dir) {
   ParamSchema schema;
   schema.String("dir", default_dir, "directory with the four IDX .gz files")
-      .Int("train_limit", 0, "use only the first N training images (0: all)").Min(0);
+      .Int("train_limit", 0, "use only the first N training images (0: all)").Min(0)
+      .Int("test_limit", 0, "use only the first N test images (0: all): cheaper studies, e.g. of the shift suite")
+      .Min(0);
   AddCommonDatasetParams(schema, 5000, "none");
   return schema;
 }
@@ -56,9 +64,7 @@ ParamSchema IdxSchema(const std::string& default_dir) {
 // The loader, its classes named (the IDX files hold only numbers).
 DatasetFactory Named(std::vector<std::string> class_names) {
   return [class_names](const Params& p, const DatasetContext& context) -> absl::StatusOr<Dataset> {
-    ENS_ASSIGN_OR_RETURN(Dataset data, LoadIdxDirectory(p, context));
-    data.class_names = class_names;
-    return data;
+    return LoadIdxDirectory(p, context, class_names);
   };
 }
 

@@ -16,6 +16,7 @@
 #include "engine/evaluator.h"
 #include "engine/message_tags.h"
 #include "engine/trainer.h"
+#include "shift/robustness_evaluator.h"
 
 namespace ens {
 namespace {
@@ -30,7 +31,8 @@ struct EvalSetup {
 };
 
 absl::StatusOr<EvalSetup> SetUpEvaluation(const RunConfig& config, const Ensemble& ensemble, const Dataset& data,
-                                          torch::Device device, const Params& model_params) {
+                                          torch::Device device, const Params& model_params,
+                                          const EvaluationSets* sets = nullptr) {
   EvalSetup setup;
   EvalOptions& options = setup.options;
   ENS_ASSIGN_OR_RETURN(options.sizes, ParseEvalSizes(config.eval_sizes, ensemble.size()));
@@ -38,7 +40,8 @@ absl::StatusOr<EvalSetup> SetUpEvaluation(const RunConfig& config, const Ensembl
   options.orders = config.eval_orders;
   options.seed = config.seed;
   setup.batches = std::make_unique<BatchMaker>(data, device, config.channels_last);
-  setup.context = RunMemberContext(config, data, data.test, *setup.batches, device, model_params);
+  setup.context = RunMemberContext(config, data, sets ? sets->split : data.test, *setup.batches, device, model_params);
+  if (sets) options.scored_rows = sets->test_rows();
   return setup;
 }
 
@@ -50,6 +53,17 @@ int RankOfMember(int64_t member, const std::vector<int>& member_ranks, const Dis
 }
 
 }  // namespace
+
+absl::StatusOr<RobustnessRequest> RobustnessRequestOf(const RunConfig& config) {
+  RobustnessFlags flags;
+  flags.ood = config.ood;
+  flags.ood_args = config.ood_args;
+  flags.shift = config.shift;
+  flags.shift_severities = config.shift_severities;
+  flags.shift_args = config.shift_args;
+  flags.shift_dump = config.shift_dump;
+  return ParseRobustnessFlags(flags);
+}
 
 std::unique_ptr<MemberContext> RunMemberContext(const RunConfig& config, const Dataset& data, const Split& split,
                                                 const BatchMaker& batches, torch::Device device,
@@ -79,9 +93,10 @@ absl::Status ServePredictions(const RunConfig& config, const Ensemble& ensemble,
 absl::Status EvaluateAndReport(const RunConfig& config, const std::string& out_dir, const Ensemble& ensemble,
                                const Dataset& data, torch::Device device, const Params& model_params,
                                std::vector<std::pair<double, double>> dee_reference, RunResults* results,
-                               ProgressReporter* progress, const Distributed* dist,
+                               ProgressReporter* progress, const EvaluationSets* sets, const Distributed* dist,
                                const std::vector<int>& member_ranks) {
-  ENS_ASSIGN_OR_RETURN(EvalSetup setup, SetUpEvaluation(config, ensemble, data, device, model_params));
+  if (sets && dist) return absl::InternalError("--ood / --shift are evaluated in one process");
+  ENS_ASSIGN_OR_RETURN(EvalSetup setup, SetUpEvaluation(config, ensemble, data, device, model_params, sets));
   EvalOptions& options = setup.options;
   options.predictions_dir = absl::StrCat(out_dir, "/predictions");
   ENS_RETURN_IF_ERROR(MakeDirectories(options.predictions_dir));
@@ -94,6 +109,18 @@ absl::Status EvaluateAndReport(const RunConfig& config, const std::string& out_d
       torch::Tensor log_probs = torch::empty({rows, classes}, torch::kFloat);
       ENS_RETURN_IF_ERROR(dist->Recv(log_probs, rank, kMemberPredictionsTag + static_cast<int>(i)));
       return log_probs;
+    };
+  }
+  // An earlier evaluation's sets go; this one's are written afresh.
+  for (const char* stale : {"ood", "shift"}) {
+    ENS_RETURN_IF_ERROR(RemoveDirectory(absl::StrCat(options.predictions_dir, "/", stale)));
+  }
+  std::unique_ptr<RobustnessEvaluator> robustness;
+  if (sets) {
+    robustness = std::make_unique<RobustnessEvaluator>(*sets, ensemble.combination(), options.sizes,
+                                                       options.cnll_splits, options.seed, options.predictions_dir);
+    options.on_member = [&robustness](int64_t member, const torch::Tensor& log_probs) {
+      return robustness->AddMember(member, log_probs);
     };
   }
   // The members' predictions, timed: the ensemble's cost at test time.
@@ -118,7 +145,11 @@ absl::Status EvaluateAndReport(const RunConfig& config, const std::string& out_d
   cost.train_flops = results->history.empty() ? NAN : 0;  // no training here: not counted
   for (const auto& epoch : results->history) cost.train_flops += epoch.train_flops;
   cost.train_images = data.train.size();
-  cost.test_images = data.test.size();
+  cost.test_images = sets ? sets->split.size() : data.test.size();  // every row of the timed pass
+  if (robustness) {
+    results->ood = robustness->OodJson();
+    results->shift = robustness->ShiftJson();
+  }
   results->ensemble_size = ensemble.size();
   results->combination = ensemble.combination().ToJson();
   ENS_RETURN_IF_ERROR(
@@ -132,6 +163,7 @@ absl::Status EvaluateAndReport(const RunConfig& config, const std::string& out_d
                                                     ")"),
                                        results->metrics)
                         .c_str());
+  if (robustness) std::printf("%s", robustness->Tables().c_str());
   std::printf("%s", FormatCost(cost).c_str());
   std::printf("results: %s/results.json\n", out_dir.c_str());
   return absl::OkStatus();

@@ -24,6 +24,7 @@
 #include "engine/ensemble.h"
 #include "engine/member_context.h"
 #include "engine/progress.h"
+#include "shift/evaluation_sets.h"
 
 namespace ens {
 
@@ -36,13 +37,18 @@ std::unique_ptr<MemberContext> RunMemberContext(const RunConfig& config, const D
                                                 const Params& model_params);
 
 // Evaluates `ensemble`, writes predictions/ and results.json under
-// `out_dir`, prints the table. With `dist` (rank 0), other ranks' members'
-// predictions are received.
+// `out_dir`, prints the table. With `sets` (the test split first), the
+// out-of-distribution and shifted sets ride along in each member's pass.
+// With `dist` (rank 0), other ranks' members' predictions are received.
 absl::Status EvaluateAndReport(const RunConfig& config, const std::string& out_dir, const Ensemble& ensemble,
                                const Dataset& data, torch::Device device, const Params& model_params,
                                std::vector<std::pair<double, double>> dee_reference, RunResults* results,
-                               ProgressReporter* progress, const Distributed* dist = nullptr,
+                               ProgressReporter* progress, const EvaluationSets* sets = nullptr,
+                               const Distributed* dist = nullptr,
                                const std::vector<int>& member_ranks = {});
+
+// --ood / --shift of `config`, checked before any data is read.
+absl::StatusOr<RobustnessRequest> RobustnessRequestOf(const RunConfig& config);
 
 // Rank > 0: computes its members' test predictions and sends them to rank 0.
 absl::Status ServePredictions(const RunConfig& config, const Ensemble& ensemble, const Dataset& data,

@@ -10,6 +10,7 @@
 #include <torch/utils.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "core/atomic_file.h"
 #include "core/status_macros.h"
@@ -116,10 +117,40 @@ absl::Status LockAndPrepare(const std::string& dir, const RunConfig& config, con
   return PrepareRunDirectory(dir, config.resume, config.overwrite, identity);
 }
 
+// The out-of-distribution and shifted sets, built before any training (bad
+// sets fail here); none when not asked for.
+absl::StatusOr<std::unique_ptr<EvaluationSets>> EvaluationSetsFor(const RunConfig& config,
+                                                                  const RobustnessRequest& request,
+                                                                  const Dataset& data, torch::Device device,
+                                                                  ProgressReporter& progress) {
+  if (request.empty()) return std::unique_ptr<EvaluationSets>();
+  const auto start = std::chrono::steady_clock::now();
+  EvaluationSetsContext context;
+  context.dataset_args = config.dataset_args;
+  context.seed = config.seed;
+  context.device = device;
+  ENS_ASSIGN_OR_RETURN(EvaluationSets sets, BuildEvaluationSets(request, data, context));
+  const std::string shifted =
+      request.corruptions.empty()
+          ? ""
+          : absl::StrCat(", ", request.corruptions.size(), " corruptions x ", request.severities.size(), " severities");
+  progress.Message(absl::StrCat(
+      "evaluation sets: ", sets.segments.size() - 1, " beside the test set (", request.ood.size(),
+      " out of distribution", shifted, "), ", sets.split.size(), " images, made in ",
+      absl::StrFormat("%.1f", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()),
+      " s"));
+  return std::make_unique<EvaluationSets>(std::move(sets));
+}
+
 }  // namespace
 
 absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
   ENS_ASSIGN_OR_RETURN(Components components, CheckTrainingFlags(config));
+  ENS_ASSIGN_OR_RETURN(const RobustnessRequest robustness, RobustnessRequestOf(config));
+  if (dist && dist->world_size() > 1 && !robustness.empty()) {
+    return absl::InvalidArgumentError("--ood / --shift: a distributed run evaluates its test set only; evaluate "
+                                      "its members on these sets afterwards with --eval_only");
+  }
   if (config.dry_run) return DryRun(config, components);
   ENS_ASSIGN_OR_RETURN(const torch::Device device, DeviceFor(config, dist ? dist->local_rank() : 0));
   const bool rank_zero = dist == nullptr || dist->rank() == 0;
@@ -168,6 +199,8 @@ absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
       if (!line.empty()) progress.Message(line);
     }
   }
+  ENS_ASSIGN_OR_RETURN(const std::unique_ptr<EvaluationSets> sets,
+                       EvaluationSetsFor(config, robustness, data, device, progress));
   RunResults results;
   results.config = config;
   results.component_params = components.params;
@@ -225,7 +258,8 @@ absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
   }
   ENS_RETURN_IF_ERROR(ensemble->Save(absl::StrCat(out_dir, "/members")));
   ENS_RETURN_IF_ERROR(EvaluateAndReport(config, out_dir, *ensemble, data, device, model_params,
-                                        std::move(dee_reference), &results, &progress, dist, member_ranks));
+                                        std::move(dee_reference), &results, &progress, sets.get(), dist,
+                                        member_ranks));
   // The run is complete (members/, results.json): its checkpoints go.
   ENS_RETURN_IF_ERROR(RemoveCheckpoints(out_dir));
   for (int r = 1; dist && r < dist->world_size(); ++r) {
@@ -244,6 +278,7 @@ absl::Status RunEvalOnly(const RunConfig& flags) {
     ENS_ASSIGN_OR_RETURN(lock, LockRunDirectory(out_dir));
   }
   ENS_ASSIGN_OR_RETURN(auto dee_reference, DeeReferenceOf(flags));
+  ENS_ASSIGN_OR_RETURN(const RobustnessRequest robustness, RobustnessRequestOf(flags));
   // Evaluation settings come from this command line; the rest from the run.
   ENS_ASSIGN_OR_RETURN(FinishedRun run, OpenFinishedRun(out_dir, [&flags](RunConfig& config) {
                          config.eval_sizes = flags.eval_sizes;
@@ -251,6 +286,12 @@ absl::Status RunEvalOnly(const RunConfig& flags) {
                          config.cnll_splits = flags.cnll_splits;
                          config.eval_orders = flags.eval_orders;
                          config.dee_reference = flags.dee_reference;
+                         config.ood = flags.ood;
+                         config.ood_args = flags.ood_args;
+                         config.shift = flags.shift;
+                         config.shift_severities = flags.shift_severities;
+                         config.shift_args = flags.shift_args;
+                         config.shift_dump = flags.shift_dump;
                          config.device = flags.device;
                          config.channels_last = flags.channels_last;
                          config.cudnn_benchmark = flags.cudnn_benchmark;
@@ -263,6 +304,8 @@ absl::Status RunEvalOnly(const RunConfig& flags) {
   results.method_capabilities = CapabilitiesOf(*run.components.method);
   results.device = run.device.str();
   ProgressReporter progress(stderr, isatty(2) != 0);
+  ENS_ASSIGN_OR_RETURN(const std::unique_ptr<EvaluationSets> sets,
+                       EvaluationSetsFor(run.config, robustness, run.data, run.device, progress));
   // Keep the training history and time of the original run.
   try {
     for (const auto& e : run.results.value("history", nlohmann::json::array())) {
@@ -274,6 +317,6 @@ absl::Status RunEvalOnly(const RunConfig& flags) {
   results.train_seconds = run.results.value("train_seconds", 0.0);
   results.world_size = run.results.value("world_size", 1);
   return EvaluateAndReport(run.config, out_dir, *run.ensemble, run.data, run.device, run.components.model_params,
-                           std::move(dee_reference), &results, &progress);
+                           std::move(dee_reference), &results, &progress, sets.get());
 }
 }  // namespace ens

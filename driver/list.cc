@@ -6,6 +6,8 @@
 #include "ensembles/method.h"
 #include "models/model.h"
 #include "schedulers/schedule.h"
+#include "shift/corruption.h"
+#include "shift/ood_set.h"
 
 namespace ens {
 namespace {
@@ -28,6 +30,8 @@ std::string DescribeRegistries() {
   Describe(ModelRegistry(), &out);
   Describe(DatasetRegistry(), &out);
   Describe(ScheduleRegistry(), &out);
+  Describe(OodSetRegistry(), &out);
+  Describe(CorruptionRegistry(), &out);
   const auto plugins = LoadedPlugins();
   absl::StrAppend(&out, "plugins loaded: ", plugins.empty() ? "none" : "", "\n");
   for (const auto& plugin : plugins) absl::StrAppend(&out, "  ", plugin, "\n");

@@ -75,6 +75,14 @@ DEFINE_int64(eval_orders, 1, "average each ensemble size's metrics over this man
              "methods whose members come in a sequence refuse > 1; holds every member's test predictions in "
              "memory");
 DEFINE_string(dee_reference, "", "results.json (or its directory) of a deep ensemble's run, for DEE");
+DEFINE_string(ood, "", "out-of-distribution sets evaluated with the test set, comma-separated (see --list): "
+              "AUROC, AUPR and FPR95 of each uncertainty score per ensemble size");
+DEFINE_string(ood_args, "", "their parameters: NAME:k=v,...;NAME:k=v,... (with one set, plain k=v,...)");
+DEFINE_string(shift, "", "corruptions of the test set to evaluate on (all, or comma-separated names; see --list)");
+DEFINE_string(shift_severities, "1:2:3:4:5", "severities of each corruption, ':'-separated, in 1..5");
+DEFINE_string(shift_args, "", "corruption parameters: NAME:k=v,...;NAME:k=v,... (with one corruption, k=v,...)");
+DEFINE_string(shift_dump, "", "directory: the first 100 corrupted test images of each set as .npy (float32 in "
+              "[0, 1], N x C x H x W, before normalisation)");
 DEFINE_bool(describe_model, false, "print --model's layers and parameter count for --input_shape, --num_classes");
 DEFINE_string(input_shape, "1x28x28", "CxHxW input for --describe_model");
 DEFINE_int64(num_classes, 10, "classes for --describe_model");
@@ -123,6 +131,12 @@ ens::RunConfig ConfigFromFlags(int argc, char** argv) {
   c.cnll_splits = FLAGS_cnll_splits;
   c.eval_orders = FLAGS_eval_orders;
   c.dee_reference = FLAGS_dee_reference;
+  c.ood = FLAGS_ood;
+  c.ood_args = FLAGS_ood_args;
+  c.shift = FLAGS_shift;
+  c.shift_severities = FLAGS_shift_severities;
+  c.shift_args = FLAGS_shift_args;
+  c.shift_dump = FLAGS_shift_dump;
   c.iters_per_epoch = FLAGS_iters_per_epoch;
   for (int i = 0; i < argc; ++i) absl::StrAppend(&c.command_line, i ? " " : "", argv[i]);
   return c;

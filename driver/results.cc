@@ -31,7 +31,8 @@ nlohmann::json CostToJson(const RunCost& c) {
        "pass, counted by LibTorch's profiler on the first step (2 per multiply-add of convolutions and matrix "
        "products, 1 per element of additions and multiplications), x 3 for the backward pass, x the examples "
        "seen; per image: over the training split's size; predict_seconds: the predicted members' predictions on "
-       "the test split (weights loaded, BatchNorm recomputed for draws, forward passes), metrics aside"},
+       "the test split (weights loaded, BatchNorm recomputed for draws, forward passes), metrics aside; with "
+       "--ood / --shift the same pass also predicts those sets, and test_images counts every image of it"},
   };
 }
 
@@ -49,6 +50,8 @@ nlohmann::json ResultsToJson(const RunResults& r) {
       {"eval_sizes", c.eval_sizes}, {"eval_batch_size", c.eval_batch_size}, {"cnll_splits", c.cnll_splits},
       {"eval_orders", c.eval_orders},
       {"dee_reference", c.dee_reference}, {"on_divergence", c.on_divergence},
+      {"ood", c.ood}, {"ood_args", c.ood_args}, {"shift", c.shift}, {"shift_severities", c.shift_severities},
+      {"shift_args", c.shift_args},
       {"channels_last", c.channels_last}, {"autocast", c.autocast},
       {"cudnn_benchmark", c.cudnn_benchmark}, {"members_together", c.members_together},
       {"command_line", c.command_line},
@@ -66,7 +69,7 @@ nlohmann::json ResultsToJson(const RunResults& r) {
                        {"auroc", NumberOrNull(m.auroc)},
                        {"dee", m.dee ? nlohmann::json(*m.dee) : nlohmann::json(nullptr)}});
   }
-  return {
+  nlohmann::json out = {
       {"config", config},
       {"versions", {{"ensembles", "0.1.0"}, {"libtorch", TORCH_VERSION}}},
       {"device", r.device},
@@ -81,6 +84,9 @@ nlohmann::json ResultsToJson(const RunResults& r) {
       {"eval_seconds", r.eval_seconds},
       {"cost", CostToJson(r.cost)},
   };
+  if (!r.ood.is_null()) out["ood"] = r.ood;
+  if (!r.shift.is_null()) out["shift"] = r.shift;
+  return out;
 }
 
 std::string FormatMetricsTable(const std::string& title, const std::vector<SizeMetrics>& rows) {

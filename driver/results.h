@@ -58,6 +58,8 @@ struct RunResults {
   double train_seconds = 0;
   double eval_seconds = 0;
   RunCost cost;
+  // --ood and --shift (shift/robustness_evaluator.h); null when not asked for.
+  nlohmann::json ood, shift;
 };
 
 nlohmann::json ResultsToJson(const RunResults& results);

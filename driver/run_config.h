@@ -37,6 +37,10 @@ struct RunConfig {
   int64_t cnll_splits = 5;
   int64_t eval_orders = 1;  // member orders each size's metrics are averaged over
   std::string dee_reference;
+  // Out-of-distribution and shifted sets evaluated with the test set
+  // (shift/evaluation_sets.h): --ood, --ood_args, --shift, ...
+  std::string ood, ood_args;
+  std::string shift, shift_severities = "1:2:3:4:5", shift_args, shift_dump;
   int64_t iters_per_epoch = 0;  // --print_lr only; 0 = from the dataset
   std::string command_line;
 };

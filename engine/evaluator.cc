@@ -128,7 +128,8 @@ absl::StatusOr<std::vector<SizeMetrics>> EvaluateEnsemble(const Ensemble& ensemb
         "--eval_orders=", options.orders, ": this ensemble adds its members' weighted logits in the order they "
         "were fitted, so it has one order"));
   }
-  const torch::Tensor labels = context.split().labels.cpu();
+  torch::Tensor labels = context.split().labels.cpu();
+  if (options.scored_rows > 0) labels = labels.slice(0, 0, options.scored_rows);
   if (!options.predictions_dir.empty()) {
     ENS_RETURN_IF_ERROR(WriteNpy(absl::StrCat(options.predictions_dir, "/labels.npy"), labels));
   }
@@ -149,6 +150,8 @@ absl::StatusOr<std::vector<SizeMetrics>> EvaluateEnsemble(const Ensemble& ensemb
           std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
       ++options.prediction_cost->members;
     }
+    if (options.on_member) ENS_RETURN_IF_ERROR(options.on_member(i, log_probs));
+    if (options.scored_rows > 0) log_probs = log_probs.slice(0, 0, options.scored_rows).clone();
     if (!options.predictions_dir.empty()) {
       ENS_RETURN_IF_ERROR(WriteNpy(absl::StrFormat("%s/member_%03d.npy", options.predictions_dir, i), log_probs));
     }

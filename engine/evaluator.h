@@ -54,6 +54,13 @@ struct EvalOptions {
   std::function<absl::StatusOr<torch::Tensor>(int64_t member)> member_log_probs;
   // If set: the prediction cost is added here.
   PredictionCost* prediction_cost = nullptr;
+  // Rows of the split past the first `scored_rows` (0: none) are other sets
+  // riding along in the members' one pass (out-of-distribution, shifted:
+  // shift/evaluation_sets.h): the metrics and predictions_dir cover the
+  // first rows; `on_member` (optional) receives each member's
+  // log-probabilities on every row, members in order 0, 1, ...
+  int64_t scored_rows = 0;
+  std::function<absl::Status(int64_t member, const torch::Tensor& log_probs)> on_member;
 };
 
 struct SizeMetrics {

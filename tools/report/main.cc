@@ -7,7 +7,8 @@
 // With --out_dir: report.md, report.csv and (unless --plots=false) the
 // gnuplot figures metrics_vs_size.{png,svg} and training.{png,svg}. With
 // --budgets=FILE (tools/report/budgets.h) also the tables at equal training
-// budgets (in report.md; budgets.csv).
+// budgets (in report.md; budgets.csv). Runs evaluated with --ood / --shift
+// add their tables and shift_vs_severity / ood_auroc_vs_size figures.
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "driver/results_file.h"
 #include "tools/report/budgets.h"
 #include "tools/report/plots.h"
+#include "tools/report/robustness.h"
 #include "tools/report/run_set.h"
 #include "tools/report/tables.h"
 
@@ -87,6 +89,13 @@ int main(int argc, char** argv) {
     budget_csv = ens::report::BudgetCsv(*rows, *columns);
   }
   markdown += dee_note;
+  std::string robustness;
+  try {  // the runs' ood / shift sections as the driver wrote them; anything else is one line
+    robustness = ens::report::RobustnessMarkdown(*groups);
+  } catch (const nlohmann::json::exception& e) {
+    return Fail(absl::StrCat("a run's ood or shift section is not the driver's: ", e.what()));
+  }
+  markdown += robustness;
   std::printf("%s", markdown.c_str());
   if (FLAGS_out_dir.empty()) {
     if (!gflags::GetCommandLineFlagInfoOrDie("plots").is_default && FLAGS_plots) return Fail("--plots needs --out_dir");
@@ -105,8 +114,15 @@ int main(int argc, char** argv) {
   if (FLAGS_plots) {
     const absl::Status drawn = ens::report::DrawPlots(*groups, dir, FLAGS_gnuplot);
     if (!drawn.ok()) return Fail(std::string(drawn.message()));
+    if (!robustness.empty()) {
+      const absl::Status robustness_drawn = ens::report::DrawRobustnessPlots(*groups, dir, FLAGS_gnuplot);
+      if (!robustness_drawn.ok()) return Fail(std::string(robustness_drawn.message()));
+    }
   }
   std::fprintf(stderr, "report: %s/report.md, report.csv%s%s\n", dir.c_str(), budget_csv.empty() ? "" : ", budgets.csv",
-               FLAGS_plots ? ", metrics_vs_size.{png,svg}, training.{png,svg}" : "");
+               FLAGS_plots ? absl::StrCat(", metrics_vs_size.{png,svg}, training.{png,svg}",
+                                          robustness.empty() ? "" : ", shift_vs_severity / ood_auroc_vs_size.{png,svg}")
+                                 .c_str()
+                           : "");
   return 0;
 }

@@ -27,7 +27,9 @@ std::optional<double> Number(const nlohmann::json& object, const char* key) {
 const std::set<std::string>& RunLocalKeys() {
   static const auto* keys = new std::set<std::string>{
       "seed",          "command_line",  "threads", "device",          "eval_sizes",
-      "eval_batch_size", "dee_reference", "out_dir", "cudnn_benchmark", "members_together"};
+      "eval_batch_size", "dee_reference", "out_dir", "cudnn_benchmark", "members_together",
+      // what else was evaluated beside the test set (--ood, --shift)
+      "ood", "ood_args", "shift", "shift_severities", "shift_args"};
   return *keys;
 }
 
@@ -50,6 +52,8 @@ void Accumulate(const std::optional<double>& value, std::vector<double>& values)
   if (value) values.push_back(*value);
 }
 
+}  // namespace
+
 Stat StatOf(const std::vector<double>& values) {
   Stat stat;
   stat.count = static_cast<int>(values.size());
@@ -63,6 +67,8 @@ Stat StatOf(const std::vector<double>& values) {
   }
   return stat;
 }
+
+namespace {
 
 // Method parameters that name finished runs: `*_from` (a teacher, a trained
 // network, moments) and `runs` (a pool, ':'-separated).
@@ -141,6 +147,8 @@ absl::StatusOr<Run> ReadRun(const std::string& dir) {
       run.train_flops_per_image = Number(cost, "train_flops_per_image");
       run.predict_seconds = Number(cost, "predict_seconds");
     }
+    run.ood = results.value("ood", nlohmann::json());
+    run.shift = results.value("shift", nlohmann::json());
   } catch (const nlohmann::json::exception& e) {
     return absl::DataLossError(absl::StrCat(path, ": not a results.json of the driver: ", e.what()));
   }

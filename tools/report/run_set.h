@@ -39,6 +39,8 @@ struct Run {
   double train_seconds = 0;
   // results.json's cost (absent before 2026-12-03, or null: nullopt).
   std::optional<double> parameters, train_flops_per_image, predict_seconds;
+  // results.json's ood and shift (--ood, --shift); null when absent.
+  nlohmann::json ood, shift;
 };
 
 // The last component of a results folder (or of a results.json / NAME.json
@@ -72,6 +74,8 @@ struct Stat {
   double mean = 0;
   double spread = 0;   // sample standard deviation (0 for one run)
 };
+
+Stat StatOf(const std::vector<double>& values);
 
 struct SizeSummary {
   int64_t size = 0;

@@ -1,0 +1,264 @@
+#include "tools/report/robustness.h"
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
+#include "core/atomic_file.h"
+#include "core/status_macros.h"
+
+namespace ens::report {
+namespace {
+
+const char* const kShiftMetrics[] = {"error", "nll", "cnll_clean", "cnll_cv", "ece"};
+const char* const kShiftTitles[] = {"error, %", "NLL", "NLL at the clean temperature", "calibrated NLL (cv on the set)",
+                                    "ECE"};
+
+// A run's largest size in a by_size array.
+const nlohmann::json* Largest(const nlohmann::json& by_size) {
+  return by_size.empty() ? nullptr : &by_size.back();
+}
+
+// Quantile q of `values` (linear between order statistics).
+double Quantile(std::vector<double> values, double q) {
+  std::sort(values.begin(), values.end());
+  const double at = q * static_cast<double>(values.size() - 1);
+  const size_t lo = static_cast<size_t>(at);
+  const size_t hi = std::min(lo + 1, values.size() - 1);
+  return values[lo] + (at - static_cast<double>(lo)) * (values[hi] - values[lo]);
+}
+
+std::string Cell(const Stat& s, int decimals) {
+  if (s.count == 0) return "-";
+  if (s.count == 1) return absl::StrFormat("%.*f", decimals, s.mean);
+  return absl::StrFormat("%.*f ± %.*f", decimals, s.mean, decimals, s.spread);
+}
+
+// One setting's shift results at its largest size: per severity (0: clean),
+// per metric, the corruption means over seeds, and per corruption the value
+// averaged over seeds (for the quartiles over corruptions).
+struct ShiftSummary {
+  std::map<int, std::map<std::string, std::vector<double>>> seed_means;
+  std::map<int, std::map<std::string, std::map<std::string, std::vector<double>>>> by_corruption;
+  int64_t size = 0;
+};
+
+ShiftSummary SummarizeShift(const RunGroup& group) {
+  ShiftSummary out;
+  for (const Run& run : group.runs) {
+    if (run.shift.is_null()) continue;
+    const nlohmann::json clean_rows = run.shift.value("clean", nlohmann::json::array());
+    if (const nlohmann::json* clean = Largest(clean_rows)) {
+      out.size = clean->value("size", int64_t{0});
+      for (const char* m : kShiftMetrics) out.seed_means[0][m].push_back(clean->value(m, 0.0));
+    }
+    const nlohmann::json means = run.shift.value("mean_by_severity", nlohmann::json::array());
+    for (const auto& severity : means) {
+      if (const nlohmann::json* row = Largest(severity["by_size"])) {
+        for (const char* m : kShiftMetrics) out.seed_means[severity["severity"].get<int>()][m].push_back(row->value(m, 0.0));
+      }
+    }
+    const nlohmann::json sets = run.shift.value("sets", nlohmann::json::array());
+    for (const auto& set : sets) {
+      if (const nlohmann::json* row = Largest(set["by_size"])) {
+        for (const char* m : kShiftMetrics) {
+          out.by_corruption[set["severity"].get<int>()][m][set["corruption"].get<std::string>()].push_back(
+              row->value(m, 0.0));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// Per corruption the mean over seeds, as a list.
+std::vector<double> CorruptionMeans(const std::map<std::string, std::vector<double>>& by_corruption) {
+  std::vector<double> out;
+  for (const auto& [name, values] : by_corruption) out.push_back(StatOf(values).mean);
+  return out;
+}
+
+bool HasShift(const RunGroup& g) {
+  return std::any_of(g.runs.begin(), g.runs.end(), [](const Run& r) { return !r.shift.is_null(); });
+}
+bool HasOod(const RunGroup& g) {
+  return std::any_of(g.runs.begin(), g.runs.end(), [](const Run& r) { return !r.ood.is_null(); });
+}
+
+// OOD AUROC per (set, score, size) over the group's seeds.
+std::map<std::string, std::map<std::string, std::map<int64_t, std::vector<double>>>> OodAurocs(const RunGroup& g) {
+  std::map<std::string, std::map<std::string, std::map<int64_t, std::vector<double>>>> out;
+  for (const Run& run : g.runs) {
+    if (run.ood.is_null()) continue;
+    for (const auto& set : run.ood.value("sets", nlohmann::json::array())) {
+      for (const auto& row : set["by_size"]) {
+        for (const auto& score : run.ood.value("scores", nlohmann::json::array())) {
+          const std::string name = score.get<std::string>();
+          if (row.contains(name)) {
+            out[set["name"].get<std::string>()][name][row["size"].get<int64_t>()].push_back(
+                row[name]["auroc"].get<double>());
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+std::string Quoted(const std::string& text) { return absl::StrCat("'", absl::StrReplaceAll(text, {{"'", "''"}}), "'"); }
+
+}  // namespace
+
+std::string RobustnessMarkdown(const std::vector<RunGroup>& groups) {
+  std::string out;
+  bool shift_header = false;
+  for (const RunGroup& group : groups) {
+    if (!HasShift(group)) continue;
+    if (!shift_header) {
+      absl::StrAppend(&out, "\n### Dataset shift (each setting's largest ensemble; the mean over corruptions, "
+                            "mean ± sd over seeds; error's quartiles over corruptions)\n\n",
+                      "| setting | size | severity | error % | error q25-q75 | NLL | NLL at clean T | cNLL (cv) | ECE |\n",
+                      "|---|---|---|---|---|---|---|---|---|\n");
+      shift_header = true;
+    }
+    const ShiftSummary s = SummarizeShift(group);
+    for (const auto& [severity, metrics] : s.seed_means) {
+      std::string band = "-";
+      if (severity > 0 && s.by_corruption.count(severity)) {
+        const std::vector<double> errors = CorruptionMeans(s.by_corruption.at(severity).at("error"));
+        band = absl::StrFormat("%.1f-%.1f", Quantile(errors, 0.25), Quantile(errors, 0.75));
+      }
+      absl::StrAppend(&out, "| ", group.label, " | ", s.size, " | ", severity == 0 ? "clean" : absl::StrCat(severity),
+                      " | ", Cell(StatOf(metrics.at("error")), 2), " | ", band, " | ",
+                      Cell(StatOf(metrics.at("nll")), 4), " | ", Cell(StatOf(metrics.at("cnll_clean")), 4), " | ",
+                      Cell(StatOf(metrics.at("cnll_cv")), 4), " | ", Cell(StatOf(metrics.at("ece")), 4), " |\n");
+    }
+  }
+  bool ood_header = false;
+  for (const RunGroup& group : groups) {
+    if (!HasOod(group)) continue;
+    const auto aurocs = OodAurocs(group);
+    for (const auto& [set, scores] : aurocs) {
+      if (!ood_header) {
+        absl::StrAppend(&out, "\n### Out-of-distribution AUROC (OOD positive; each setting's largest ensemble, "
+                              "mean ± sd over seeds)\n\n",
+                        "| setting | OOD set | size | max_prob | entropy | expected_entropy | mutual_information | "
+                        "disagreement |\n|---|---|---|---|---|---|---|---|\n");
+        ood_header = true;
+      }
+      int64_t size = 0;
+      for (const auto& [score, by_size] : scores) size = std::max(size, by_size.rbegin()->first);
+      absl::StrAppend(&out, "| ", group.label, " | ", set, " | ", size);
+      for (const char* score : {"max_prob", "entropy", "expected_entropy", "mutual_information", "disagreement"}) {
+        const auto it = scores.find(score);
+        absl::StrAppend(&out, " | ",
+                        it == scores.end() || !it->second.count(size) ? "-" : Cell(StatOf(it->second.at(size)), 4));
+      }
+      absl::StrAppend(&out, " |\n");
+    }
+  }
+  return out;
+}
+
+absl::Status DrawRobustnessPlots(const std::vector<RunGroup>& groups, const std::string& dir,
+                                 const std::string& gnuplot) {
+  std::vector<std::pair<std::string, std::string>> shift_series;  // file, title
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> ood_series;  // by OOD set
+  ENS_RETURN_IF_ERROR(MakeDirectories(absl::StrCat(dir, "/data")));
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const RunGroup& group = groups[g];
+    if (HasShift(group)) {
+      // severity, then per metric: mean over corruptions (mean over seeds), q25, q75 over corruptions.
+      const ShiftSummary s = SummarizeShift(group);
+      std::string rows = absl::StrCat("# ", group.label, " (size ", s.size, "): severity, then for each of error nll "
+                                      "cnll_clean cnll_cv ece: mean q25 q75 over corruptions\n");
+      for (const auto& [severity, metrics] : s.seed_means) {
+        absl::StrAppend(&rows, severity);
+        for (const char* m : kShiftMetrics) {
+          const double mean = StatOf(metrics.at(m)).mean;
+          double q25 = mean, q75 = mean;
+          if (severity > 0 && s.by_corruption.count(severity)) {
+            const std::vector<double> values = CorruptionMeans(s.by_corruption.at(severity).at(m));
+            q25 = Quantile(values, 0.25);
+            q75 = Quantile(values, 0.75);
+          }
+          absl::StrAppend(&rows, absl::StrFormat(" %.8g %.8g %.8g", mean, q25, q75));
+        }
+        absl::StrAppend(&rows, "\n");
+      }
+      const std::string file = absl::StrFormat("%s/data/setting_%02d_shift.dat", dir, g);
+      ENS_RETURN_IF_ERROR(WriteFileAtomically(file, rows));
+      shift_series.push_back({file, group.label});
+    }
+    if (HasOod(group)) {
+      for (const auto& [set, scores] : OodAurocs(group)) {
+        for (const char* score : {"entropy", "mutual_information"}) {
+          const auto it = scores.find(score);
+          if (it == scores.end()) continue;
+          std::string rows = absl::StrCat("# ", group.label, ", ", set, ", ", score, ": size auroc (mean over seeds)\n");
+          for (const auto& [size, values] : it->second) absl::StrAppend(&rows, size, " ", StatOf(values).mean, "\n");
+          const std::string file = absl::StrFormat("%s/data/setting_%02d_ood_%s_%s.dat", dir, g, set, score);
+          ENS_RETURN_IF_ERROR(WriteFileAtomically(file, rows));
+          ood_series[set].push_back({file, absl::StrCat(group.label, " ", score)});
+        }
+      }
+    }
+  }
+  if (shift_series.empty() && ood_series.empty()) return absl::OkStatus();
+  std::string script = "# Written by //tools/report; rerun with: gnuplot robustness.gp\nset grid\n"
+                       "set key outside right top font ',8' spacing 0.9 box\nset style fill transparent solid 0.15\n";
+  for (const auto& [terminal, extension] :
+       std::vector<std::pair<std::string, std::string>>{{"pngcairo size 1800,1000 noenhanced", "png"},
+                                                        {"svg size 1800,1000 noenhanced dynamic", "svg"}}) {
+    absl::StrAppend(&script, "set terminal ", terminal, "\n");
+    if (!shift_series.empty()) {
+      absl::StrAppend(&script, "set output ", Quoted(absl::StrCat(dir, "/shift_vs_severity.", extension)), "\n",
+                      "set multiplot layout 2,3 title 'under shift: mean over corruptions (line), quartiles over "
+                      "corruptions (band); severity 0 = clean'\nset xlabel 'severity'\nset xrange [0:5]\n");
+      for (size_t m = 0; m < 5; ++m) {
+        const int mean = 2 + 3 * static_cast<int>(m);
+        std::string plot = "plot ";
+        for (size_t i = 0; i < shift_series.size(); ++i) {
+          absl::StrAppend(&plot, i ? ", " : "", Quoted(shift_series[i].first), " using 1:", mean + 1, ":", mean + 2,
+                          " with filledcurves lc ", i + 1, " notitle, ", Quoted(shift_series[i].first), " using 1:",
+                          mean, " with linespoints lc ", i + 1, " title ", Quoted(shift_series[i].second));
+        }
+        absl::StrAppend(&script, "set ylabel ", Quoted(kShiftTitles[m]), "\n", plot, "\n");
+      }
+      absl::StrAppend(&script, "unset multiplot\nset autoscale x\n");
+    }
+    if (!ood_series.empty()) {
+      const size_t panels = ood_series.size();
+      absl::StrAppend(&script, "set output ", Quoted(absl::StrCat(dir, "/ood_auroc_vs_size.", extension)), "\n",
+                      "set multiplot layout ", (panels + 1) / 2, ",", panels > 1 ? 2 : 1,
+                      " title 'OOD AUROC against ensemble size (mean over seeds)'\nset xlabel 'ensemble size'\n"
+                      "set ylabel 'AUROC'\n");
+      for (const auto& [set, series] : ood_series) {
+        std::string plot = absl::StrCat("set title ", Quoted(set), "\nplot ");
+        for (size_t i = 0; i < series.size(); ++i) {
+          absl::StrAppend(&plot, i ? ", " : "", Quoted(series[i].first), " using 1:2 with linespoints title ",
+                          Quoted(series[i].second));
+        }
+        absl::StrAppend(&script, plot, "\n");
+      }
+      absl::StrAppend(&script, "unset title\nunset multiplot\n");
+    }
+  }
+  const std::string script_file = absl::StrCat(dir, "/robustness.gp");
+  ENS_RETURN_IF_ERROR(WriteFileAtomically(script_file, script));
+  const int status = std::system(absl::StrCat("'", gnuplot, "' '", script_file, "' 2>'", dir,
+                                              "/data/robustness_gnuplot.err'").c_str());
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return absl::InternalError(absl::StrCat("gnuplot failed on ", script_file, " (see ", dir,
+                                            "/data/robustness_gnuplot.err)"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace ens::report
