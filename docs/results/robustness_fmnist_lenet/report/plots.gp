@@ -1,0 +1,49 @@
+# Written by //tools/report; rerun with: gnuplot plots.gp
+set grid
+set key outside right top font ',8' spacing 0.9 box
+set terminal pngcairo size 1800,1000 noenhanced
+set output 'docs/results/robustness_fmnist_lenet/report/metrics_vs_size.png'
+set multiplot layout 2,2 title 'metrics against ensemble size (mean over seeds)'
+set logscale x 2
+set xlabel 'ensemble size'
+set ylabel 'test error, %'
+plot 'docs/results/robustness_fmnist_lenet/report/data/setting_00_sizes.dat' using 1:2 with linespoints linetype 1 dashtype 1 pointtype 1 title 'deep_ensemble'
+set ylabel 'NLL'
+plot 'docs/results/robustness_fmnist_lenet/report/data/setting_00_sizes.dat' using 1:3 with linespoints linetype 1 dashtype 1 pointtype 1 title 'deep_ensemble'
+set ylabel 'calibrated NLL'
+plot 'docs/results/robustness_fmnist_lenet/report/data/setting_00_sizes.dat' using 1:4 with linespoints linetype 1 dashtype 1 pointtype 1 title 'deep_ensemble'
+unset multiplot
+unset logscale x
+set output 'docs/results/robustness_fmnist_lenet/report/training.png'
+set multiplot layout 2,1 title 'training (first seed of each setting)'
+set xlabel 'epoch (all members and phases of the run, in order)'
+set ylabel 'learning rate'
+plot 'docs/results/robustness_fmnist_lenet/report/data/setting_00_training.dat' using 1:2 with steps linetype 1 dashtype 1 title 'deep_ensemble'
+set ylabel 'training loss'
+set logscale y
+plot 'docs/results/robustness_fmnist_lenet/report/data/setting_00_training.dat' using 1:3 with lines linetype 1 dashtype 1 title 'deep_ensemble'
+unset logscale y
+unset multiplot
+set terminal svg size 1800,1000 noenhanced dynamic
+set output 'docs/results/robustness_fmnist_lenet/report/metrics_vs_size.svg'
+set multiplot layout 2,2 title 'metrics against ensemble size (mean over seeds)'
+set logscale x 2
+set xlabel 'ensemble size'
+set ylabel 'test error, %'
+plot 'docs/results/robustness_fmnist_lenet/report/data/setting_00_sizes.dat' using 1:2 with linespoints linetype 1 dashtype 1 pointtype 1 title 'deep_ensemble'
+set ylabel 'NLL'
+plot 'docs/results/robustness_fmnist_lenet/report/data/setting_00_sizes.dat' using 1:3 with linespoints linetype 1 dashtype 1 pointtype 1 title 'deep_ensemble'
+set ylabel 'calibrated NLL'
+plot 'docs/results/robustness_fmnist_lenet/report/data/setting_00_sizes.dat' using 1:4 with linespoints linetype 1 dashtype 1 pointtype 1 title 'deep_ensemble'
+unset multiplot
+unset logscale x
+set output 'docs/results/robustness_fmnist_lenet/report/training.svg'
+set multiplot layout 2,1 title 'training (first seed of each setting)'
+set xlabel 'epoch (all members and phases of the run, in order)'
+set ylabel 'learning rate'
+plot 'docs/results/robustness_fmnist_lenet/report/data/setting_00_training.dat' using 1:2 with steps linetype 1 dashtype 1 title 'deep_ensemble'
+set ylabel 'training loss'
+set logscale y
+plot 'docs/results/robustness_fmnist_lenet/report/data/setting_00_training.dat' using 1:3 with lines linetype 1 dashtype 1 title 'deep_ensemble'
+unset logscale y
+unset multiplot
