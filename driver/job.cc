@@ -147,7 +147,7 @@ absl::StatusOr<std::unique_ptr<EvaluationSets>> EvaluationSetsFor(const RunConfi
 absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
   ENS_ASSIGN_OR_RETURN(Components components, CheckTrainingFlags(config));
   ENS_ASSIGN_OR_RETURN(const RobustnessRequest robustness, RobustnessRequestOf(config));
-  if (dist && dist->world_size() > 1 && !robustness.empty()) {
+  if (dist && !robustness.empty()) {
     return absl::InvalidArgumentError("--ood / --shift: a distributed run evaluates its test set only; evaluate "
                                       "its members on these sets afterwards with --eval_only");
   }

@@ -46,9 +46,12 @@ TEST(CorruptionTest, EveryCorruptionIsAPureFunctionThatGrowsWithSeverity) {
     EXPECT_GE(harsh.min().item<double>(), 0.0);
     EXPECT_LE(harsh.max().item<double>(), 1.0);
     EXPECT_TRUE(torch::equal(harsh, corrupt(x, 5, 5)));  // the same seed, the same images
-    // CIFAR-10-C's elastic constants trade the affine jitter (largest at 1)
-    // for the displacement field (largest at 5): not monotone in pixels.
-    if (entry->name != "elastic") EXPECT_GT(MeanChange(harsh, x), MeanChange(mild, x));
+    // Not monotone in pixels: CIFAR-10-C's elastic constants trade the affine
+    // jitter (largest at 1) for the displacement field (largest at 5), and
+    // Ovadia's roll by 26 of 28 pixels is a roll by -2 (as large as 1's 2).
+    if (entry->name != "elastic" && entry->name != "translation") {
+      EXPECT_GT(MeanChange(harsh, x), MeanChange(mild, x));
+    }
     EXPECT_GT(MeanChange(harsh, x), 0.005);
     EXPECT_GT(MeanChange(mild, x), 0.0005);
   }
