@@ -19,9 +19,6 @@ namespace {
 
 std::string Value(const Stat& stat) { return stat.count ? absl::StrFormat("%.8g", stat.mean) : "NaN"; }
 
-// A string literal for gnuplot (single quotes; '' inside).
-std::string Quoted(const std::string& text) { return absl::StrCat("'", absl::StrReplaceAll(text, {{"'", "''"}}), "'"); }
-
 std::string ShellQuoted(const std::string& text) {
   return absl::StrCat("'", absl::StrReplaceAll(text, {{"'", "'\\''"}}), "'");
 }
@@ -43,8 +40,8 @@ std::string Style(size_t setting, bool points) {
 std::string PlotCommand(const std::vector<Series>& series, const std::string& columns, const std::string& style) {
   std::string command;
   for (const auto& s : series) {
-    absl::StrAppend(&command, command.empty() ? "plot " : ", ", Quoted(s.file), " using ", columns, " with ", style,
-                    " ", Style(s.setting, style == "linespoints"), " title ", Quoted(s.title));
+    absl::StrAppend(&command, command.empty() ? "plot " : ", ", GnuplotQuoted(s.file), " using ", columns, " with ", style,
+                    " ", Style(s.setting, style == "linespoints"), " title ", GnuplotQuoted(s.title));
   }
   return command;
 }
@@ -107,19 +104,19 @@ absl::Status DrawPlots(const std::vector<RunGroup>& groups, const std::string& d
       if (!panel.second->empty()) panels.push_back(panel);
     }
     if (!panels.empty()) {
-      absl::StrAppend(&script, "set output ", Quoted(absl::StrCat(dir, "/metrics_vs_size.", extension)), "\n",
+      absl::StrAppend(&script, "set output ", GnuplotQuoted(absl::StrCat(dir, "/metrics_vs_size.", extension)), "\n",
                       "set multiplot layout ", (panels.size() + 1) / 2, ",", panels.size() > 1 ? 2 : 1,
                       " title 'metrics against ensemble size (mean over seeds)'\n",
                       largest > 2 ? "set logscale x 2\n" : "unset logscale x\n", "set xlabel 'ensemble size'\n");
       const std::map<std::string, int> column = {{"test error, %", 2}, {"NLL", 3}, {"calibrated NLL", 4}, {"DEE", 5}};
       for (const auto& [name, series] : panels) {
-        absl::StrAppend(&script, "set ylabel ", Quoted(name), "\n",
+        absl::StrAppend(&script, "set ylabel ", GnuplotQuoted(name), "\n",
                         PlotCommand(*series, absl::StrCat("1:", column.at(name)), "linespoints"), "\n");
       }
       absl::StrAppend(&script, "unset multiplot\nunset logscale x\n");
     }
     if (!training.empty()) {
-      absl::StrAppend(&script, "set output ", Quoted(absl::StrCat(dir, "/training.", extension)), "\n",
+      absl::StrAppend(&script, "set output ", GnuplotQuoted(absl::StrCat(dir, "/training.", extension)), "\n",
                       "set multiplot layout 2,1 title 'training (first seed of each setting)'\n",
                       "set xlabel 'epoch (all members and phases of the run, in order)'\n",
                       "set ylabel 'learning rate'\n", PlotCommand(training, "1:2", "steps"), "\n",
@@ -130,6 +127,14 @@ absl::Status DrawPlots(const std::vector<RunGroup>& groups, const std::string& d
   const std::string script_file = absl::StrCat(dir, "/plots.gp");
   const std::string errors_file = absl::StrCat(dir, "/data/gnuplot.err");
   ENS_RETURN_IF_ERROR(WriteFileAtomically(script_file, script));
+  return RunGnuplot(gnuplot, script_file, errors_file);
+}
+
+std::string GnuplotQuoted(const std::string& text) {
+  return absl::StrCat("'", absl::StrReplaceAll(text, {{"'", "''"}}), "'");
+}
+
+absl::Status RunGnuplot(const std::string& gnuplot, const std::string& script_file, const std::string& errors_file) {
   const int status = std::system(
       absl::StrCat(ShellQuoted(gnuplot), " ", ShellQuoted(script_file), " 2>", ShellQuoted(errors_file)).c_str());
   const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

@@ -21,6 +21,14 @@ namespace ens::report {
 absl::Status DrawPlots(const std::vector<RunGroup>& groups, const std::string& dir,
                        const std::string& gnuplot = "gnuplot");
 
+// A string literal for gnuplot (single quotes; '' inside).
+std::string GnuplotQuoted(const std::string& text);
+
+// Runs `gnuplot` on `script_file`, its stderr to `errors_file`: a missing
+// gnuplot or a failed script is one error naming it (the script's last
+// error line).
+absl::Status RunGnuplot(const std::string& gnuplot, const std::string& script_file, const std::string& errors_file);
+
 }  // namespace ens::report
 
 #endif  // ENSEMBLES_TOOLS_REPORT_PLOTS_H_

@@ -1,17 +1,14 @@
 #include "tools/report/robustness.h"
 
-#include <sys/wait.h>
-
 #include <algorithm>
-#include <cstdlib>
 #include <map>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_replace.h"
 #include "core/atomic_file.h"
 #include "core/status_macros.h"
+#include "tools/report/plots.h"
 
 namespace ens::report {
 namespace {
@@ -110,8 +107,6 @@ std::map<std::string, std::map<std::string, std::map<int64_t, std::vector<double
   }
   return out;
 }
-
-std::string Quoted(const std::string& text) { return absl::StrCat("'", absl::StrReplaceAll(text, {{"'", "''"}}), "'"); }
 
 }  // namespace
 
@@ -218,32 +213,32 @@ absl::Status DrawRobustnessPlots(const std::vector<RunGroup>& groups, const std:
                                                         {"svg size 1800,1000 noenhanced dynamic", "svg"}}) {
     absl::StrAppend(&script, "set terminal ", terminal, "\n");
     if (!shift_series.empty()) {
-      absl::StrAppend(&script, "set output ", Quoted(absl::StrCat(dir, "/shift_vs_severity.", extension)), "\n",
+      absl::StrAppend(&script, "set output ", GnuplotQuoted(absl::StrCat(dir, "/shift_vs_severity.", extension)), "\n",
                       "set multiplot layout 2,3 title 'under shift: mean over corruptions (line), quartiles over "
                       "corruptions (band); severity 0 = clean'\nset xlabel 'severity'\nset xrange [0:5]\n");
       for (size_t m = 0; m < 5; ++m) {
         const int mean = 2 + 3 * static_cast<int>(m);
         std::string plot = "plot ";
         for (size_t i = 0; i < shift_series.size(); ++i) {
-          absl::StrAppend(&plot, i ? ", " : "", Quoted(shift_series[i].first), " using 1:", mean + 1, ":", mean + 2,
-                          " with filledcurves lc ", i + 1, " notitle, ", Quoted(shift_series[i].first), " using 1:",
-                          mean, " with linespoints lc ", i + 1, " title ", Quoted(shift_series[i].second));
+          absl::StrAppend(&plot, i ? ", " : "", GnuplotQuoted(shift_series[i].first), " using 1:", mean + 1, ":", mean + 2,
+                          " with filledcurves lc ", i + 1, " notitle, ", GnuplotQuoted(shift_series[i].first), " using 1:",
+                          mean, " with linespoints lc ", i + 1, " title ", GnuplotQuoted(shift_series[i].second));
         }
-        absl::StrAppend(&script, "set ylabel ", Quoted(kShiftTitles[m]), "\n", plot, "\n");
+        absl::StrAppend(&script, "set ylabel ", GnuplotQuoted(kShiftTitles[m]), "\n", plot, "\n");
       }
       absl::StrAppend(&script, "unset multiplot\nset autoscale x\n");
     }
     if (!ood_series.empty()) {
       const size_t panels = ood_series.size();
-      absl::StrAppend(&script, "set output ", Quoted(absl::StrCat(dir, "/ood_auroc_vs_size.", extension)), "\n",
+      absl::StrAppend(&script, "set output ", GnuplotQuoted(absl::StrCat(dir, "/ood_auroc_vs_size.", extension)), "\n",
                       "set multiplot layout ", (panels + 1) / 2, ",", panels > 1 ? 2 : 1,
                       " title 'OOD AUROC against ensemble size (mean over seeds)'\nset xlabel 'ensemble size'\n"
                       "set ylabel 'AUROC'\n");
       for (const auto& [set, series] : ood_series) {
-        std::string plot = absl::StrCat("set title ", Quoted(set), "\nplot ");
+        std::string plot = absl::StrCat("set title ", GnuplotQuoted(set), "\nplot ");
         for (size_t i = 0; i < series.size(); ++i) {
-          absl::StrAppend(&plot, i ? ", " : "", Quoted(series[i].first), " using 1:2 with linespoints title ",
-                          Quoted(series[i].second));
+          absl::StrAppend(&plot, i ? ", " : "", GnuplotQuoted(series[i].first), " using 1:2 with linespoints title ",
+                          GnuplotQuoted(series[i].second));
         }
         absl::StrAppend(&script, plot, "\n");
       }
@@ -252,13 +247,7 @@ absl::Status DrawRobustnessPlots(const std::vector<RunGroup>& groups, const std:
   }
   const std::string script_file = absl::StrCat(dir, "/robustness.gp");
   ENS_RETURN_IF_ERROR(WriteFileAtomically(script_file, script));
-  const int status = std::system(absl::StrCat("'", gnuplot, "' '", script_file, "' 2>'", dir,
-                                              "/data/robustness_gnuplot.err'").c_str());
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return absl::InternalError(absl::StrCat("gnuplot failed on ", script_file, " (see ", dir,
-                                            "/data/robustness_gnuplot.err)"));
-  }
-  return absl::OkStatus();
+  return RunGnuplot(gnuplot, script_file, absl::StrCat(dir, "/data/robustness_gnuplot.err"));
 }
 
 }  // namespace ens::report
