@@ -8,8 +8,8 @@
 // ensemble kind, whose members are views of the input, not weights.
 //
 //   bazel build //plugins:tta.so
-//   bazel run //:driver -- --plugins=bazel-bin/plugins/tta.so --method=tta \
-//       --method_args=weights_from=runs/single --members=10
+//   bazel run //:driver -- --plugins=bazel-bin/plugins/tta.so --method=tta
+//       --method_args=weights_from=runs/single --members=10   (one line)
 //
 // Without weights_from the network is trained exactly as `single` trains it
 // (same seed, same network); views=none gives the network's own prediction

@@ -85,9 +85,10 @@ fi
 
 # A run directory belongs to one process: while a run holds it, a second run
 # (another seed, --overwrite, --resume), --eval_only and --dry_run are refused
-# with one line naming the holder's pid, and the first run's results are its
-# own. (A killed run's lock is no obstacle: case_resume resumes killed runs.)
-"$driver" "${common[@]}" --method=deep_ensemble --members=2 --epochs=3 --out_dir="$tmp/busy" >/dev/null \
+# with one line naming the holder's pid, and the holder's job file stays its
+# own. The busy run is far longer than the checks take, however loaded the
+# machine, and is killed after them: a dead holder's lock is no obstacle.
+"$driver" "${common[@]}" --method=deep_ensemble --members=2 --epochs=500 --out_dir="$tmp/busy" >/dev/null \
   2>"$tmp/busy.log" &
 busy=$!
 waited=0
@@ -101,11 +102,14 @@ for extra in --seed=2 --overwrite --resume --dry_run; do
     --out_dir="$tmp/busy" "$extra"
 done
 expect_error 2 "--out_dir=$tmp/busy is in use by process $busy" --eval_only --out_dir="$tmp/busy"
-kill -0 "$busy" 2>/dev/null || fail "the busy run ended before the checks (make it longer)"
-wait "$busy" || fail "the busy run failed: $(tail -1 "$tmp/busy.log")"
-python3 -c "import json, sys; c = json.load(open('$tmp/busy/results.json'))['config']; \
-sys.exit(0 if (c['seed'], c['members'], c['method']) == (7, 2, 'deep_ensemble') else 1)" \
-  || fail "results.json of the busy run is not its own"
+kill -0 "$busy" 2>/dev/null || fail "the busy run ended before the checks: $(tail -1 "$tmp/busy.log")"
+python3 -c "import json, sys; c = json.load(open('$tmp/busy/checkpoints/job.json')); \
+sys.exit(0 if (c['seed'], c['members'], c['method'], c['epochs']) == (7, 2, 'deep_ensemble', 500) else 1)" \
+  || fail "the busy run's job.json is not its own"
+kill -9 "$busy"
+wait "$busy" 2>/dev/null
+"$driver" "${run[@]}" --out_dir="$tmp/busy" --overwrite >/dev/null 2>&1 \
+  || fail "--overwrite after the holder died was refused"
 "$driver" --eval_only --out_dir="$tmp/busy" >/dev/null 2>&1 || fail "--eval_only after the run ended was refused"
 
 # Divergence: one line naming member, epoch and iteration; exit 1; no results.
