@@ -109,12 +109,13 @@ absl::Status DryRun(const RunConfig& config, const Components& components) {
   return absl::OkStatus();
 }
 
-// Takes `dir` for this process and makes it ready for the run.
-absl::Status LockAndPrepare(const std::string& dir, const RunConfig& config, const nlohmann::json& identity,
-                            RunDirectoryLock* lock) {
+// Takes `dir` for this process and refuses what it holds (a finished run
+// without --overwrite, ...), changing nothing in it yet.
+absl::Status TakeRunDirectory(const std::string& dir, const RunConfig& config, const nlohmann::json& identity,
+                              RunDirectoryLock* lock) {
   ENS_RETURN_IF_ERROR(MakeDirectories(dir));
   ENS_ASSIGN_OR_RETURN(*lock, LockRunDirectory(dir));
-  return PrepareRunDirectory(dir, config.resume, config.overwrite, identity);
+  return CheckRunDirectory(dir, config.resume, config.overwrite, identity).status();
 }
 
 // The out-of-distribution and shifted sets, built before any training (bad
@@ -160,9 +161,13 @@ absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
   }
   std::string out_dir = UserPath(config.out_dir.empty() ? DefaultOutDir(config) : config.out_dir);
   nlohmann::json identity = TrainingIdentity(config, components, device);
+  nlohmann::json state_identity = identity;  // rank r > 0: also its rank
   RunDirectoryLock lock;  // this process's directory, held until the job returns
   // Where this process keeps its checkpoints: rank r > 0 in out_dir/rank_<r>.
   std::string state_dir = out_dir;
+  // The directories are taken (locked, their contents checked) first, and
+  // cleared (--overwrite) only once the dataset and the evaluation sets are
+  // made: a wrong path in a flag must not cost the finished run there.
   if (dist) {
     identity["device"] = device.type() == torch::kCUDA ? "cuda" : "cpu";  // ranks differ in GPU index
     identity["world_size"] = dist->world_size();
@@ -179,16 +184,20 @@ absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
     ENS_ASSIGN_OR_RETURN(std::vector<std::string> out_dirs, dist->AllGatherText("out_dir", out_dir));
     out_dir = out_dirs[0];  // rank 0's (a default one carries a time stamp)
     if (!rank_zero) state_dir = absl::StrCat(out_dir, "/rank_", dist->rank());
-    // Rank 0's directory first (--overwrite clears it), then the others'.
+    state_identity = identity;
+    state_identity["rank"] = dist->rank();
+    // Rank 0's directory first (the others' lie in it), then the others'.
     ENS_RETURN_IF_ERROR(dist->Agree(
-        "preparing --out_dir", rank_zero ? LockAndPrepare(out_dir, config, identity, &lock) : absl::OkStatus()));
-    identity["rank"] = dist->rank();
-    ENS_RETURN_IF_ERROR(dist->Agree("preparing the ranks' directories",
-                                    rank_zero ? absl::OkStatus() : LockAndPrepare(state_dir, config, identity, &lock)));
+        "taking --out_dir", rank_zero ? TakeRunDirectory(out_dir, config, identity, &lock) : absl::OkStatus()));
+    ENS_RETURN_IF_ERROR(dist->Agree("taking the ranks' directories",
+                                    rank_zero ? absl::OkStatus()
+                                              : TakeRunDirectory(state_dir, config, state_identity, &lock)));
   } else {
-    ENS_RETURN_IF_ERROR(LockAndPrepare(out_dir, config, identity, &lock));
+    ENS_RETURN_IF_ERROR(TakeRunDirectory(out_dir, config, identity, &lock));
   }
-  ENS_ASSIGN_OR_RETURN(const Dataset data, MakeDataset(config.dataset, config.dataset_args, {config.seed}));
+  absl::StatusOr<Dataset> loaded = MakeDataset(config.dataset, config.dataset_args, {config.seed});
+  if (dist) ENS_RETURN_IF_ERROR(dist->Agree("loading the dataset", loaded.status()));
+  ENS_ASSIGN_OR_RETURN(const Dataset data, std::move(loaded));
   ProgressReporter progress(stderr, isatty(2) != 0);
   progress.Message(absl::StrCat("dataset ", data.name, ": ", data.train.size(), " train / ", data.val.size(),
                                 " val / ", data.test.size(), " test, ", data.channels(), "x", data.image_size(), "x",
@@ -201,6 +210,17 @@ absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
   }
   ENS_ASSIGN_OR_RETURN(const std::unique_ptr<EvaluationSets> sets,
                        EvaluationSetsFor(config, robustness, data, device, progress));
+  if (dist) {
+    ENS_RETURN_IF_ERROR(dist->Agree("preparing --out_dir",
+                                    rank_zero ? PrepareRunDirectory(out_dir, config.resume, config.overwrite, identity)
+                                              : absl::OkStatus()));
+    ENS_RETURN_IF_ERROR(dist->Agree(
+        "preparing the ranks' directories",
+        rank_zero ? absl::OkStatus()
+                  : PrepareRunDirectory(state_dir, config.resume, config.overwrite, state_identity)));
+  } else {
+    ENS_RETURN_IF_ERROR(PrepareRunDirectory(out_dir, config.resume, config.overwrite, identity));
+  }
   RunResults results;
   results.config = config;
   results.component_params = components.params;

@@ -66,6 +66,14 @@ expect_error 2 "--resume and --overwrite exclude each other" "${run[@]}" --out_d
 expect_error 2 "holds no interrupted run" "${run[@]}" --out_dir="$tmp/fresh" --resume
 expect_error 2 "--resume needs --out_dir" "${run[@]}" --resume
 "$driver" "${run[@]}" --out_dir="$tmp/done" --overwrite >/dev/null 2>&1 || fail "--overwrite did not replace the run"
+# --overwrite clears the old run only once the data and the evaluation sets
+# are made: a wrong path fails with the finished run still there.
+expect_error 2 "/nonexistent" "${run[@]}" --dataset=fashion_mnist --dataset_args=dir=/nonexistent \
+  --out_dir="$tmp/done" --overwrite
+expect_error 2 "/nonexistent" "${run[@]}" --ood=mnist --ood_args=mnist:dir=/nonexistent --out_dir="$tmp/done" \
+  --overwrite
+[ -e "$tmp/done/results.json" ] || fail "a refused --overwrite removed results.json"
+"$driver" --eval_only --out_dir="$tmp/done" >/dev/null 2>&1 || fail "a refused --overwrite damaged the finished run"
 # A job that stopped before its first epoch (a bad dataset path) is not an
 # interrupted run: the same directory takes the corrected command.
 expect_error 2 "/nonexistent" "${run[@]}" --dataset=fashion_mnist --dataset_args=dir=/nonexistent --out_dir="$tmp/early"
