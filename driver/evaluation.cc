@@ -54,17 +54,6 @@ int RankOfMember(int64_t member, const std::vector<int>& member_ranks, const Dis
 
 }  // namespace
 
-absl::StatusOr<RobustnessRequest> RobustnessRequestOf(const RunConfig& config) {
-  RobustnessFlags flags;
-  flags.ood = config.ood;
-  flags.ood_args = config.ood_args;
-  flags.shift = config.shift;
-  flags.shift_severities = config.shift_severities;
-  flags.shift_args = config.shift_args;
-  flags.shift_dump = config.shift_dump;
-  return ParseRobustnessFlags(flags);
-}
-
 std::unique_ptr<MemberContext> RunMemberContext(const RunConfig& config, const Dataset& data, const Split& split,
                                                 const BatchMaker& batches, torch::Device device,
                                                 const Params& model_params) {

@@ -47,8 +47,6 @@ absl::Status EvaluateAndReport(const RunConfig& config, const std::string& out_d
                                const Distributed* dist = nullptr,
                                const std::vector<int>& member_ranks = {});
 
-// --ood / --shift of `config`, checked before any data is read.
-absl::StatusOr<RobustnessRequest> RobustnessRequestOf(const RunConfig& config);
 
 // Rank > 0: computes its members' test predictions and sends them to rank 0.
 absl::Status ServePredictions(const RunConfig& config, const Ensemble& ensemble, const Dataset& data,

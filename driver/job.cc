@@ -147,7 +147,7 @@ absl::StatusOr<std::unique_ptr<EvaluationSets>> EvaluationSetsFor(const RunConfi
 
 absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
   ENS_ASSIGN_OR_RETURN(Components components, CheckTrainingFlags(config));
-  ENS_ASSIGN_OR_RETURN(const RobustnessRequest robustness, RobustnessRequestOf(config));
+  ENS_ASSIGN_OR_RETURN(const RobustnessRequest robustness, ParseRobustnessFlags(config.robustness));
   if (dist && !robustness.empty()) {
     return absl::InvalidArgumentError("--ood / --shift: a distributed run evaluates its test set only; evaluate "
                                       "its members on these sets afterwards with --eval_only");
@@ -298,7 +298,7 @@ absl::Status RunEvalOnly(const RunConfig& flags) {
     ENS_ASSIGN_OR_RETURN(lock, LockRunDirectory(out_dir));
   }
   ENS_ASSIGN_OR_RETURN(auto dee_reference, DeeReferenceOf(flags));
-  ENS_ASSIGN_OR_RETURN(const RobustnessRequest robustness, RobustnessRequestOf(flags));
+  ENS_ASSIGN_OR_RETURN(const RobustnessRequest robustness, ParseRobustnessFlags(flags.robustness));
   // Evaluation settings come from this command line; the rest from the run.
   ENS_ASSIGN_OR_RETURN(FinishedRun run, OpenFinishedRun(out_dir, [&flags](RunConfig& config) {
                          config.eval_sizes = flags.eval_sizes;
@@ -306,12 +306,7 @@ absl::Status RunEvalOnly(const RunConfig& flags) {
                          config.cnll_splits = flags.cnll_splits;
                          config.eval_orders = flags.eval_orders;
                          config.dee_reference = flags.dee_reference;
-                         config.ood = flags.ood;
-                         config.ood_args = flags.ood_args;
-                         config.shift = flags.shift;
-                         config.shift_severities = flags.shift_severities;
-                         config.shift_args = flags.shift_args;
-                         config.shift_dump = flags.shift_dump;
+                         config.robustness = flags.robustness;
                          config.device = flags.device;
                          config.channels_last = flags.channels_last;
                          config.cudnn_benchmark = flags.cudnn_benchmark;

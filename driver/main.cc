@@ -131,12 +131,7 @@ ens::RunConfig ConfigFromFlags(int argc, char** argv) {
   c.cnll_splits = FLAGS_cnll_splits;
   c.eval_orders = FLAGS_eval_orders;
   c.dee_reference = FLAGS_dee_reference;
-  c.ood = FLAGS_ood;
-  c.ood_args = FLAGS_ood_args;
-  c.shift = FLAGS_shift;
-  c.shift_severities = FLAGS_shift_severities;
-  c.shift_args = FLAGS_shift_args;
-  c.shift_dump = FLAGS_shift_dump;
+  c.robustness = {FLAGS_ood, FLAGS_ood_args, FLAGS_shift, FLAGS_shift_severities, FLAGS_shift_args, FLAGS_shift_dump};
   c.iters_per_epoch = FLAGS_iters_per_epoch;
   for (int i = 0; i < argc; ++i) absl::StrAppend(&c.command_line, i ? " " : "", argv[i]);
   return c;

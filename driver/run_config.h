@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "shift/robustness_flags.h"
+
 namespace ens {
 
 struct RunConfig {
@@ -39,8 +41,7 @@ struct RunConfig {
   std::string dee_reference;
   // Out-of-distribution and shifted sets evaluated with the test set
   // (shift/evaluation_sets.h): --ood, --ood_args, --shift, ...
-  std::string ood, ood_args;
-  std::string shift, shift_severities = "1:2:3:4:5", shift_args, shift_dump;
+  RobustnessFlags robustness;
   int64_t iters_per_epoch = 0;  // --print_lr only; 0 = from the dataset
   std::string command_line;
 };

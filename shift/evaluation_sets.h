@@ -17,17 +17,9 @@
 
 #include "absl/status/statusor.h"
 #include "datasets/dataset.h"
+#include "shift/robustness_flags.h"
 
 namespace ens {
-
-struct RobustnessFlags {
-  std::string ood;               // NAME[,NAME...]
-  std::string ood_args;          // NAME:k=v,...[;NAME:...], or k=v,... with one set
-  std::string shift;             // all or NAME[,NAME...]
-  std::string shift_severities;  // 1:2:3:4:5
-  std::string shift_args;        // as ood_args
-  std::string shift_dump;        // directory for the first corrupted images of each set
-};
 
 struct NamedArgs {
   std::string name, args;
