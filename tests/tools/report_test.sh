@@ -148,6 +148,53 @@ expect_error 2 "--gnuplot=/nonexistent/gnuplot not found" --out_dir="$tmp/r2" --
 expect_error 2 "no results directories given"
 expect_error 2 "--dee_reference $tmp/single/results.json has one ensemble size; DEE needs a deep ensemble's curve" \
   --dee_reference="$tmp/single" "$tmp/de_1"
+# --ood / --shift runs: the shift table's mean over corruptions per severity
+# and the OOD AUROC table, mean and sd over two seeds recomputed from
+# results.json; both figures; a run whose section is not the driver's is
+# one line naming its file.
+for seed in 1 2; do
+  "$driver" "${common[@]}" --method=deep_ensemble --members=2 --seed=$seed --ood=uniform,flipped \
+    --shift=gaussian_noise,contrast --shift_severities=1:3 --out_dir="$tmp/robust_$seed" >/dev/null 2>&1 \
+    || fail "robustness run seed $seed failed"
+done
+"$report" --out_dir="$tmp/report_robust" "$tmp/robust_1" "$tmp/robust_2" >/dev/null 2>"$tmp/stderr" \
+  || fail "report over robustness runs failed: $(cat "$tmp/stderr")"
+python3 - "$tmp" <<'PY' || fail "report robustness numbers"
+import json, statistics, sys
+tmp = sys.argv[1]
+runs = [json.load(open(f"{tmp}/robust_{s}/results.json")) for s in (1, 2)]
+md = open(f"{tmp}/report_robust/report.md").read()
+rows = {}
+for line in md.splitlines():
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    if len(cells) >= 9 and cells[0] == "deep_ensemble" and cells[2] in ("clean", "1", "3"):
+        rows[("shift", cells[2])] = cells
+    if len(cells) == 8 and cells[0] == "deep_ensemble" and cells[1] in ("uniform", "flipped"):
+        rows[("ood", cells[1])] = cells
+def cell(values, decimals):
+    return f"{statistics.mean(values):.{decimals}f} ± {statistics.stdev(values):.{decimals}f}"
+for severity in (1, 3):
+    means = [next(m for m in r["shift"]["mean_by_severity"] if m["severity"] == severity)["by_size"][-1] for r in runs]
+    got = rows[("shift", str(severity))]
+    assert got[1] == "2", got
+    assert got[3] == cell([m["error"] for m in means], 2), (got, means)
+    assert got[5] == cell([m["nll"] for m in means], 4), (got, means)
+    assert got[6] == cell([m["cnll_clean"] for m in means], 4), (got, means)
+for name in ("uniform", "flipped"):
+    sets = [next(s for s in r["ood"]["sets"] if s["name"] == name)["by_size"][-1] for r in runs]
+    got = rows[("ood", name)]
+    assert got[3] == cell([s["max_prob"]["auroc"] for s in sets], 4), (got, sets)
+    assert got[4] == cell([s["entropy"]["auroc"] for s in sets], 4), (got, sets)
+    assert got[6] == cell([s["mutual_information"]["auroc"] for s in sets], 4), (got, sets)
+PY
+for figure in shift_vs_severity ood_auroc_vs_size; do
+  head -c 8 "$tmp/report_robust/$figure.png" | od -An -tx1 | grep -q "89 50 4e 47 0d 0a 1a 0a" \
+    || fail "$figure.png is not a PNG"
+done
+python3 -c "import json; r = json.load(open('$tmp/robust_1/results.json')); r['shift']['sets'][0].pop('severity'); \
+json.dump(r, open('$tmp/robust_bad.json', 'w'))"
+expect_error 2 "$tmp/robust_bad.json: the ood or shift section is not the driver's" "$tmp/robust_bad.json"
+
 echo '{"config": {}}' >"$tmp/bad.json"
 expect_error 2 "$tmp/bad.json: not a results.json of the driver" "$tmp/bad.json"
 printf '{"config": ' >"$tmp/cut.json"

@@ -65,6 +65,9 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     auto run = ens::report::ReadRun(ens::UserPath(argv[i]));
     if (!run.ok()) return Fail(std::string(run.status().message()));
+    if (absl::Status sections = ens::report::CheckRobustnessSections(*run); !sections.ok()) {
+      return Fail(std::string(sections.message()));
+    }
     runs.push_back(std::move(*run));
   }
   std::string dee_note;
@@ -89,12 +92,7 @@ int main(int argc, char** argv) {
     budget_csv = ens::report::BudgetCsv(*rows, *columns);
   }
   markdown += dee_note;
-  std::string robustness;
-  try {  // the runs' ood / shift sections as the driver wrote them; anything else is one line
-    robustness = ens::report::RobustnessMarkdown(*groups);
-  } catch (const nlohmann::json::exception& e) {
-    return Fail(absl::StrCat("a run's ood or shift section is not the driver's: ", e.what()));
-  }
+  const std::string robustness = ens::report::RobustnessMarkdown(*groups);
   markdown += robustness;
   std::printf("%s", markdown.c_str());
   if (FLAGS_out_dir.empty()) {

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "core/atomic_file.h"
 #include "core/status_macros.h"
+#include "driver/results_file.h"
 #include "tools/report/plots.h"
 
 namespace ens::report {
@@ -57,15 +58,15 @@ ShiftSummary SummarizeShift(const RunGroup& group) {
     }
     const nlohmann::json means = run.shift.value("mean_by_severity", nlohmann::json::array());
     for (const auto& severity : means) {
-      if (const nlohmann::json* row = Largest(severity["by_size"])) {
-        for (const char* m : kShiftMetrics) out.seed_means[severity["severity"].get<int>()][m].push_back(row->value(m, 0.0));
+      if (const nlohmann::json* row = Largest(severity.at("by_size"))) {
+        for (const char* m : kShiftMetrics) out.seed_means[severity.at("severity").get<int>()][m].push_back(row->value(m, 0.0));
       }
     }
     const nlohmann::json sets = run.shift.value("sets", nlohmann::json::array());
     for (const auto& set : sets) {
-      if (const nlohmann::json* row = Largest(set["by_size"])) {
+      if (const nlohmann::json* row = Largest(set.at("by_size"))) {
         for (const char* m : kShiftMetrics) {
-          out.by_corruption[set["severity"].get<int>()][m][set["corruption"].get<std::string>()].push_back(
+          out.by_corruption[set.at("severity").get<int>()][m][set.at("corruption").get<std::string>()].push_back(
               row->value(m, 0.0));
         }
       }
@@ -94,12 +95,12 @@ std::map<std::string, std::map<std::string, std::map<int64_t, std::vector<double
   for (const Run& run : g.runs) {
     if (run.ood.is_null()) continue;
     for (const auto& set : run.ood.value("sets", nlohmann::json::array())) {
-      for (const auto& row : set["by_size"]) {
+      for (const auto& row : set.at("by_size")) {
         for (const auto& score : run.ood.value("scores", nlohmann::json::array())) {
           const std::string name = score.get<std::string>();
           if (row.contains(name)) {
-            out[set["name"].get<std::string>()][name][row["size"].get<int64_t>()].push_back(
-                row[name]["auroc"].get<double>());
+            out[set.at("name").get<std::string>()][name][row.at("size").get<int64_t>()].push_back(
+                row.at(name).at("auroc").get<double>());
           }
         }
       }
@@ -109,6 +110,20 @@ std::map<std::string, std::map<std::string, std::map<int64_t, std::vector<double
 }
 
 }  // namespace
+
+absl::Status CheckRobustnessSections(const Run& run) {
+  if (run.ood.is_null() && run.shift.is_null()) return absl::OkStatus();
+  RunGroup alone;
+  alone.runs = {run};
+  try {  // what the tables and figures read, read once
+    SummarizeShift(alone);
+    OodAurocs(alone);
+  } catch (const nlohmann::json::exception& e) {
+    return absl::DataLossError(
+        absl::StrCat(ResultsJsonPath(run.dir), ": the ood or shift section is not the driver's: ", e.what()));
+  }
+  return absl::OkStatus();
+}
 
 std::string RobustnessMarkdown(const std::vector<RunGroup>& groups) {
   std::string out;

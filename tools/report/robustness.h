@@ -14,6 +14,11 @@
 
 namespace ens::report {
 
+// Whether `run`'s ood and shift sections (if any) read as the driver writes
+// them; the error names its results.json. The functions below expect runs
+// that passed.
+absl::Status CheckRobustnessSections(const Run& run);
+
 // The two tables, or "" when no run holds OOD or shift results.
 std::string RobustnessMarkdown(const std::vector<RunGroup>& groups);
 
