@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "core/atomic_file.h"
 #include "core/status_macros.h"
 #include "core/user_path.h"
@@ -83,6 +84,18 @@ absl::StatusOr<Components> CheckTrainingFlags(const RunConfig& config) {
     ENS_RETURN_IF_ERROR(ParseEvalSizes(config.eval_sizes, members).status());
   }
   if (config.resume && config.out_dir.empty()) return absl::InvalidArgumentError("--resume needs --out_dir");
+  // Runs a method builds on (weights_from=, teacher_from=, runs=, ...) are
+  // checked here, before --overwrite may clear anything.
+  for (const auto& [key, value] : components.params["method"]) {
+    if (!NamesRuns(key)) continue;
+    for (absl::string_view run : absl::StrSplit(value, ':', absl::SkipEmpty())) {
+      const std::string file = ResultsJsonPath(UserPath(std::string(run)));
+      if (access(file.c_str(), R_OK) != 0) {
+        return absl::InvalidArgumentError(absl::StrCat("--method_args=", key, "=", value, ": ", file,
+                                                       ": cannot open (not a finished run?)"));
+      }
+    }
+  }
   return components;
 }
 
@@ -153,12 +166,16 @@ absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
                                       "its members on these sets afterwards with --eval_only");
   }
   if (config.dry_run) return DryRun(config, components);
-  ENS_ASSIGN_OR_RETURN(const torch::Device device, DeviceFor(config, dist ? dist->local_rank() : 0));
   const bool rank_zero = dist == nullptr || dist->rank() == 0;
-  std::vector<std::pair<double, double>> dee_reference;  // rank 0 evaluates
-  if (rank_zero) {
-    ENS_ASSIGN_OR_RETURN(dee_reference, DeeReferenceOf(config));
-  }
+  const absl::StatusOr<torch::Device> found = DeviceFor(config, dist ? dist->local_rank() : 0);
+  absl::StatusOr<std::vector<std::pair<double, double>>> reference =  // rank 0 evaluates
+      rank_zero ? DeeReferenceOf(config) : std::vector<std::pair<double, double>>{};
+  const absl::Status ready = !found.ok() ? found.status() : reference.status();
+  // A rank that stopped here alone would leave the others waiting.
+  if (dist) ENS_RETURN_IF_ERROR(dist->Agree("choosing the device and reading --dee_reference", ready));
+  ENS_RETURN_IF_ERROR(ready);
+  const torch::Device device = *found;
+  std::vector<std::pair<double, double>> dee_reference = *std::move(reference);
   std::string out_dir = UserPath(config.out_dir.empty() ? DefaultOutDir(config) : config.out_dir);
   nlohmann::json identity = TrainingIdentity(config, components, device);
   nlohmann::json state_identity = identity;  // rank r > 0: also its rank
@@ -166,8 +183,8 @@ absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
   // Where this process keeps its checkpoints: rank r > 0 in out_dir/rank_<r>.
   std::string state_dir = out_dir;
   // The directories are taken (locked, their contents checked) first, and
-  // cleared (--overwrite) only once the dataset and the evaluation sets are
-  // made: a wrong path in a flag must not cost the finished run there.
+  // cleared (--overwrite) only once the dataset, the evaluation sets and the
+  // plan are made: a wrong flag must not cost the finished run there.
   if (dist) {
     identity["device"] = device.type() == torch::kCUDA ? "cuda" : "cpu";  // ranks differ in GPU index
     identity["world_size"] = dist->world_size();
@@ -210,17 +227,6 @@ absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
   }
   ENS_ASSIGN_OR_RETURN(const std::unique_ptr<EvaluationSets> sets,
                        EvaluationSetsFor(config, robustness, data, device, progress));
-  if (dist) {
-    ENS_RETURN_IF_ERROR(dist->Agree("preparing --out_dir",
-                                    rank_zero ? PrepareRunDirectory(out_dir, config.resume, config.overwrite, identity)
-                                              : absl::OkStatus()));
-    ENS_RETURN_IF_ERROR(dist->Agree(
-        "preparing the ranks' directories",
-        rank_zero ? absl::OkStatus()
-                  : PrepareRunDirectory(state_dir, config.resume, config.overwrite, state_identity)));
-  } else {
-    ENS_RETURN_IF_ERROR(PrepareRunDirectory(out_dir, config.resume, config.overwrite, identity));
-  }
   RunResults results;
   results.config = config;
   results.component_params = components.params;
@@ -252,18 +258,34 @@ absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
   std::vector<int> member_ranks;  // member-parallel: which rank holds each member
   context.distributed = dist;
   context.member_ranks = &member_ranks;
-  ENS_ASSIGN_OR_RETURN(const int64_t planned, components.method->PlannedEpochs(context));
-  progress.Plan(planned);
-  {
+  // The plan's checks that need the data (the method's epochs, the model on
+  // this data, room for a checkpoint and a member) also come before the
+  // directory is cleared.
+  int64_t planned = 0, parameters = 0;
+  const absl::Status plan = [&]() -> absl::Status {
+    ENS_ASSIGN_OR_RETURN(planned, components.method->PlannedEpochs(context));
     ENS_ASSIGN_OR_RETURN(auto probe, context.make_model(StandardLayers()));
-    const int64_t parameters = CountParameters(*probe);
-    progress.Message(absl::StrCat("method ", config.method, ", model ", config.model, " (", parameters,
-                                  " parameters), ", planned, " epochs of training planned",
-                                  config.resume ? ", resuming from checkpoints/" : ""));
+    parameters = CountParameters(*probe);
     // float32 weights: a checkpoint (weights + momentum) and a saved member.
-    ENS_RETURN_IF_ERROR(CheckFreeSpace(out_dir, 3 * 4 * static_cast<uint64_t>(parameters),
-                                       "a checkpoint and a member"));
+    return CheckFreeSpace(out_dir, 3 * 4 * static_cast<uint64_t>(parameters), "a checkpoint and a member");
+  }();
+  if (dist) ENS_RETURN_IF_ERROR(dist->Agree("planning the training", plan));
+  ENS_RETURN_IF_ERROR(plan);
+  if (dist) {
+    ENS_RETURN_IF_ERROR(dist->Agree("preparing --out_dir",
+                                    rank_zero ? PrepareRunDirectory(out_dir, config.resume, config.overwrite, identity)
+                                              : absl::OkStatus()));
+    ENS_RETURN_IF_ERROR(dist->Agree(
+        "preparing the ranks' directories",
+        rank_zero ? absl::OkStatus()
+                  : PrepareRunDirectory(state_dir, config.resume, config.overwrite, state_identity)));
+  } else {
+    ENS_RETURN_IF_ERROR(PrepareRunDirectory(out_dir, config.resume, config.overwrite, identity));
   }
+  progress.Plan(planned);
+  progress.Message(absl::StrCat("method ", config.method, ", model ", config.model, " (", parameters,
+                                " parameters), ", planned, " epochs of training planned",
+                                config.resume ? ", resuming from checkpoints/" : ""));
 
   const auto start = std::chrono::steady_clock::now();
   ENS_ASSIGN_OR_RETURN(std::unique_ptr<Ensemble> ensemble, components.method->Train(context));

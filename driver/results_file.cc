@@ -11,6 +11,8 @@ std::string ResultsJsonPath(const std::string& dir_or_file) {
   return absl::EndsWith(dir_or_file, ".json") ? dir_or_file : absl::StrCat(dir_or_file, "/results.json");
 }
 
+bool NamesRuns(absl::string_view key) { return absl::EndsWith(key, "_from") || key == "runs"; }
+
 absl::StatusOr<nlohmann::json> ReadResultsFile(const std::string& path) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));

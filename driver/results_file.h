@@ -11,12 +11,19 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "driver/run_config.h"
 
 namespace ens {
 
 // A run directory's results.json, or `dir_or_file` itself when it names a .json file.
 std::string ResultsJsonPath(const std::string& dir_or_file);
+
+// Whether a method parameter names finished runs' --out_dir: `*_from` (a
+// teacher, a trained network, SWAG moments) and `runs` (a pool,
+// ':'-separated). The driver checks them before any work; the report groups
+// runs by them.
+bool NamesRuns(absl::string_view key);
 
 // The parsed file; errors name it.
 absl::StatusOr<nlohmann::json> ReadResultsFile(const std::string& path);

@@ -24,7 +24,7 @@ namespace {
 bool Exists(const std::string& path) { return PathExists(path); }
 
 // Whether a run saved anything: job.json alone (a job that stopped before
-// its first epoch ended, e.g. on a bad dataset path) is not an interrupted run.
+// its first epoch ended: killed, or failed in training) is not an interrupted run.
 bool HasRunCheckpoints(const std::string& checkpoints) {
   const absl::StatusOr<std::vector<std::string>> names = ListDirectory(checkpoints);
   if (!names.ok()) return false;

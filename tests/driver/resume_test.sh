@@ -74,10 +74,17 @@ expect_error 2 "/nonexistent" "${run[@]}" --ood=mnist --ood_args=mnist:dir=/none
   --overwrite
 [ -e "$tmp/done/results.json" ] || fail "a refused --overwrite removed results.json"
 "$driver" --eval_only --out_dir="$tmp/done" >/dev/null 2>&1 || fail "a refused --overwrite damaged the finished run"
-# A job that stopped before its first epoch (a bad dataset path) is not an
-# interrupted run: the same directory takes the corrected command.
+# A job that stopped before its first epoch ended (job.json alone in
+# checkpoints/) is not an interrupted run: the same directory takes the next
+# command. A bad flag or path fails before the directory is touched.
 expect_error 2 "/nonexistent" "${run[@]}" --dataset=fashion_mnist --dataset_args=dir=/nonexistent --out_dir="$tmp/early"
+[ -e "$tmp/early/checkpoints" ] && fail "a run refused for its dataset path prepared the directory"
+mkdir -p "$tmp/early/checkpoints" && cp "$tmp/job_deep_ensemble.json" "$tmp/early/checkpoints/job.json"
 "$driver" "${run[@]}" --out_dir="$tmp/early" >/dev/null 2>&1 || fail "a directory without checkpoints was refused"
+# Runs a method builds on are checked before --overwrite clears anything.
+expect_error 2 "--method_args=weights_from=$tmp/typo: $tmp/typo/results.json: cannot open (not a finished run?)" \
+  --method=mc_dropout --method_args=weights_from="$tmp/typo" --dataset=synthetic --model=mlp --threads=1 \
+  --out_dir="$tmp/done" --overwrite
 [ -e "$tmp/done/results.json" ] || fail "--overwrite left no results.json"
 # Resuming under other flags names the first difference.
 mkdir -p "$tmp/other/checkpoints"

@@ -70,10 +70,6 @@ Stat StatOf(const std::vector<double>& values) {
 
 namespace {
 
-// Method parameters that name finished runs: `*_from` (a teacher, a trained
-// network, moments) and `runs` (a pool, ':'-separated).
-bool NamesRuns(absl::string_view key) { return absl::EndsWith(key, "_from") || key == "runs"; }
-
 // Runs named by their folders: "runs/seed0/a:runs/seed0/b" -> "a:b".
 std::string RunFolders(absl::string_view value) {
   std::vector<std::string> names;
