@@ -1,6 +1,7 @@
 #include "tools/report/robustness.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <utility>
 
@@ -23,8 +24,17 @@ const nlohmann::json* Largest(const nlohmann::json& by_size) {
   return by_size.empty() ? nullptr : &by_size.back();
 }
 
-// Quantile q of `values` (linear between order statistics).
+// Metric `m` of a by_size row; NaN where the driver wrote null (a NaN or
+// infinite value: JSON has none).
+double MetricOf(const nlohmann::json& row, const char* m) {
+  const auto it = row.find(m);
+  return it == row.end() || it->is_null() ? std::nan("") : it->get<double>();
+}
+
+// Quantile q of `values` (linear between order statistics; NaNs left out).
 double Quantile(std::vector<double> values, double q) {
+  values.erase(std::remove_if(values.begin(), values.end(), [](double v) { return std::isnan(v); }), values.end());
+  if (values.empty()) return std::nan("");
   std::sort(values.begin(), values.end());
   const double at = q * static_cast<double>(values.size() - 1);
   const size_t lo = static_cast<size_t>(at);
@@ -54,12 +64,13 @@ ShiftSummary SummarizeShift(const RunGroup& group) {
     const nlohmann::json clean_rows = run.shift.value("clean", nlohmann::json::array());
     if (const nlohmann::json* clean = Largest(clean_rows)) {
       out.size = clean->value("size", int64_t{0});
-      for (const char* m : kShiftMetrics) out.seed_means[0][m].push_back(clean->value(m, 0.0));
+      for (const char* m : kShiftMetrics) out.seed_means[0][m].push_back(MetricOf(*clean, m));
     }
     const nlohmann::json means = run.shift.value("mean_by_severity", nlohmann::json::array());
     for (const auto& severity : means) {
       if (const nlohmann::json* row = Largest(severity.at("by_size"))) {
-        for (const char* m : kShiftMetrics) out.seed_means[severity.at("severity").get<int>()][m].push_back(row->value(m, 0.0));
+        const int level = severity.at("severity").get<int>();
+        for (const char* m : kShiftMetrics) out.seed_means[level][m].push_back(MetricOf(*row, m));
       }
     }
     const nlohmann::json sets = run.shift.value("sets", nlohmann::json::array());
@@ -67,7 +78,7 @@ ShiftSummary SummarizeShift(const RunGroup& group) {
       if (const nlohmann::json* row = Largest(set.at("by_size"))) {
         for (const char* m : kShiftMetrics) {
           out.by_corruption[set.at("severity").get<int>()][m][set.at("corruption").get<std::string>()].push_back(
-              row->value(m, 0.0));
+              MetricOf(*row, m));
         }
       }
     }
