@@ -191,6 +191,14 @@ for figure in shift_vs_severity ood_auroc_vs_size; do
   head -c 8 "$tmp/report_robust/$figure.png" | od -An -tx1 | grep -q "89 50 4e 47 0d 0a 1a 0a" \
     || fail "$figure.png is not a PNG"
 done
+# Two settings of one method that differ in epochs are told apart where no
+# column says it (the robustness tables, the legends).
+"$driver" "${common[@]}" --epochs=3 --method=deep_ensemble --members=2 --seed=1 --ood=uniform --out_dir="$tmp/robust_e3" \
+  >/dev/null 2>&1 || fail "3-epoch robustness run failed"
+"$report" --plots=false "$tmp/robust_1" "$tmp/robust_e3" >"$tmp/two_budgets.md" 2>&1 || fail "report over two budgets failed"
+grep -q "^| deep_ensemble, 2 epochs | uniform | 2 |" "$tmp/two_budgets.md" \
+  && grep -q "^| deep_ensemble, 3 epochs | uniform | 2 |" "$tmp/two_budgets.md" \
+  || fail "two budgets of one method share a label: $(grep uniform "$tmp/two_budgets.md")"
 python3 -c "import json; r = json.load(open('$tmp/robust_1/results.json')); r['shift']['sets'][0].pop('severity'); \
 json.dump(r, open('$tmp/robust_bad.json', 'w'))"
 expect_error 2 "$tmp/robust_bad.json: the ood or shift section is not the driver's" "$tmp/robust_bad.json"

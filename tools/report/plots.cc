@@ -69,7 +69,7 @@ absl::Status DrawPlots(const std::vector<RunGroup>& groups, const std::string& d
       largest = std::max(largest, s.size);
     }
     ENS_RETURN_IF_ERROR(WriteFileAtomically(sizes_file, table));
-    const Series series{sizes_file, group.label, g};
+    const Series series{sizes_file, DistinctLabel(groups, g), g};
     if (has[0]) error.push_back(series);
     if (has[1]) nll.push_back(series);
     if (has[2]) cnll.push_back(series);
@@ -86,7 +86,7 @@ absl::Status DrawPlots(const std::vector<RunGroup>& groups, const std::string& d
                         p.loss ? absl::StrFormat("%.8g", *p.loss) : "NaN", " ", p.member, " ", p.phase, "\n");
       }
       ENS_RETURN_IF_ERROR(WriteFileAtomically(history_file, rows));
-      training.push_back({history_file, group.label, g});
+      training.push_back({history_file, DistinctLabel(groups, g), g});
     }
   }
 

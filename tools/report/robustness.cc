@@ -139,7 +139,9 @@ absl::Status CheckRobustnessSections(const Run& run) {
 std::string RobustnessMarkdown(const std::vector<RunGroup>& groups) {
   std::string out;
   bool shift_header = false;
-  for (const RunGroup& group : groups) {
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const RunGroup& group = groups[g];
+    const std::string label = DistinctLabel(groups, g);
     if (!HasShift(group)) continue;
     if (!shift_header) {
       absl::StrAppend(&out, "\n### Dataset shift (each setting's largest ensemble; the mean over corruptions, "
@@ -155,14 +157,16 @@ std::string RobustnessMarkdown(const std::vector<RunGroup>& groups) {
         const std::vector<double> errors = CorruptionMeans(s.by_corruption.at(severity).at("error"));
         band = absl::StrFormat("%.1f-%.1f", Quantile(errors, 0.25), Quantile(errors, 0.75));
       }
-      absl::StrAppend(&out, "| ", group.label, " | ", s.size, " | ", severity == 0 ? "clean" : absl::StrCat(severity),
+      absl::StrAppend(&out, "| ", label, " | ", s.size, " | ", severity == 0 ? "clean" : absl::StrCat(severity),
                       " | ", Cell(StatOf(metrics.at("error")), 2), " | ", band, " | ",
                       Cell(StatOf(metrics.at("nll")), 4), " | ", Cell(StatOf(metrics.at("cnll_clean")), 4), " | ",
                       Cell(StatOf(metrics.at("cnll_cv")), 4), " | ", Cell(StatOf(metrics.at("ece")), 4), " |\n");
     }
   }
   bool ood_header = false;
-  for (const RunGroup& group : groups) {
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const RunGroup& group = groups[g];
+    const std::string label = DistinctLabel(groups, g);
     if (!HasOod(group)) continue;
     const auto aurocs = OodAurocs(group);
     for (const auto& [set, scores] : aurocs) {
@@ -175,7 +179,7 @@ std::string RobustnessMarkdown(const std::vector<RunGroup>& groups) {
       }
       int64_t size = 0;
       for (const auto& [score, by_size] : scores) size = std::max(size, by_size.rbegin()->first);
-      absl::StrAppend(&out, "| ", group.label, " | ", set, " | ", size);
+      absl::StrAppend(&out, "| ", label, " | ", set, " | ", size);
       for (const char* score : {"max_prob", "entropy", "expected_entropy", "mutual_information", "disagreement"}) {
         const auto it = scores.find(score);
         absl::StrAppend(&out, " | ",
@@ -194,10 +198,11 @@ absl::Status DrawRobustnessPlots(const std::vector<RunGroup>& groups, const std:
   ENS_RETURN_IF_ERROR(MakeDirectories(absl::StrCat(dir, "/data")));
   for (size_t g = 0; g < groups.size(); ++g) {
     const RunGroup& group = groups[g];
+    const std::string label = DistinctLabel(groups, g);
     if (HasShift(group)) {
       // severity, then per metric: mean over corruptions (mean over seeds), q25, q75 over corruptions.
       const ShiftSummary s = SummarizeShift(group);
-      std::string rows = absl::StrCat("# ", group.label, " (size ", s.size, "): severity, then for each of error nll "
+      std::string rows = absl::StrCat("# ", label, " (size ", s.size, "): severity, then for each of error nll "
                                       "cnll_clean cnll_cv ece: mean q25 q75 over corruptions\n");
       for (const auto& [severity, metrics] : s.seed_means) {
         absl::StrAppend(&rows, severity);
@@ -215,18 +220,18 @@ absl::Status DrawRobustnessPlots(const std::vector<RunGroup>& groups, const std:
       }
       const std::string file = absl::StrFormat("%s/data/setting_%02d_shift.dat", dir, g);
       ENS_RETURN_IF_ERROR(WriteFileAtomically(file, rows));
-      shift_series.push_back({file, group.label});
+      shift_series.push_back({file, label});
     }
     if (HasOod(group)) {
       for (const auto& [set, scores] : OodAurocs(group)) {
         for (const char* score : {"entropy", "mutual_information"}) {
           const auto it = scores.find(score);
           if (it == scores.end()) continue;
-          std::string rows = absl::StrCat("# ", group.label, ", ", set, ", ", score, ": size auroc (mean over seeds)\n");
+          std::string rows = absl::StrCat("# ", label, ", ", set, ", ", score, ": size auroc (mean over seeds)\n");
           for (const auto& [size, values] : it->second) absl::StrAppend(&rows, size, " ", StatOf(values).mean, "\n");
           const std::string file = absl::StrFormat("%s/data/setting_%02d_ood_%s_%s.dat", dir, g, set, score);
           ENS_RETURN_IF_ERROR(WriteFileAtomically(file, rows));
-          ood_series[set].push_back({file, absl::StrCat(group.label, " ", score)});
+          ood_series[set].push_back({file, absl::StrCat(label, " ", score)});
         }
       }
     }

@@ -204,6 +204,22 @@ absl::StatusOr<std::vector<RunGroup>> GroupBySetting(std::vector<Run> runs) {
   return groups;
 }
 
+std::string DistinctLabel(const std::vector<RunGroup>& groups, size_t g) {
+  const RunGroup& mine = groups[g];
+  bool model = false, dataset = false, epochs = false;
+  for (const RunGroup& other : groups) {
+    if (&other == &mine || other.label != mine.label) continue;
+    model |= other.model != mine.model;
+    dataset |= other.dataset != mine.dataset;
+    epochs |= other.epochs != mine.epochs;
+  }
+  std::string label = mine.label;
+  if (model) absl::StrAppend(&label, ", ", mine.model);
+  if (dataset) absl::StrAppend(&label, ", ", mine.dataset);
+  if (epochs) absl::StrAppend(&label, ", ", mine.epochs, " epochs");
+  return label;
+}
+
 std::vector<SizeSummary> Summarize(const RunGroup& group) {
   std::map<int64_t, std::array<std::vector<double>, 6>> values;  // size -> error, nll, cnll, brier, ece, dee
   for (const auto& run : group.runs) {
