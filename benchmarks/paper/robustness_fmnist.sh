@@ -7,17 +7,31 @@
 #   deep_ensemble_s<seed>  MEMBERS networks x EPOCHS epochs, at each seed of
 #                  SEEDS; its size-1 rows are a single network's
 #   then, at the first seed, ONE_SEED_METHODS (default mc_dropout snapshot
-#   swag): mc_dropout and swag one network of EPOCHS epochs with DRAWS
-#   test-time draws; snapshot MEMBERS cycles in MEMBERS x EPOCHS epochs
-#   (the deep ensemble's budget)
+#   swag), each at one of three budgets:
+#   - around one network of EPOCHS epochs (the ensemble's first member, same
+#     seed), DRAWS test-time draws: mc_dropout, kfac_laplace;
+#   - one run of WHOLE epochs (default MEMBERS x EPOCHS, the deep ensemble's
+#     whole budget; the existing tables' is WHOLE=30 with EPOCHS=30):
+#     snapshot (MEMBERS cycles), fge (MEMBERS cycles of WHOLE/2/MEMBERS
+#     epochs, at least 1, after pre-training), swag, csgld (lr0 0.1, as the
+#     tables), vi_ffg (DRAWS draws each);
+#   - the one-pass ensembles, every member trained EPOCHS epochs in one run
+#     (issue 23's budget): batch_ensemble (MEMBERS), packed_ensembles
+#     (MEMBERS, alpha 2), masksembles (MEMBERS, scale 2), mimo (3 members,
+#     the paper's setting)
 #
 #   benchmarks/paper/robustness_fmnist.sh [DRIVER] [OUT_ROOT] [MNIST_DIR] [DATASET_ARGS]
 #
-# Environment: SEEDS ("0 1 2"), MEMBERS (5), EPOCHS (5), DRAWS (10), DEVICE
-# (auto), SEVERITIES (1:2:3:4:5), ONE_SEED_METHODS, OOD_ARGS (default
-# mnist:dir=MNIST_DIR), AFTER_RUN (a shell command run after each run, e.g.
-# to pack results). `//:report` over OUT_ROOT gives
-# mean and spread per setting.
+# The tables' budgets (every one-run method 30 epochs, the deep ensemble of
+# 10 networks of 30 epochs the DEE reference at the same per-member budget):
+#   MEMBERS=10 EPOCHS=30 WHOLE=30 DRAWS=30 (a GPU host: tools/shift/device_study.sh)
+#
+# Environment: SEEDS ("0 1 2"), ENSEMBLE_SEEDS (the seeds whose deep
+# ensembles run, default SEEDS; "" runs only ONE_SEED_METHODS), MEMBERS
+# (5), EPOCHS (5), WHOLE, DRAWS (10), DEVICE (auto), SEVERITIES
+# (1:2:3:4:5), ONE_SEED_METHODS, OOD_ARGS (default mnist:dir=MNIST_DIR),
+# AFTER_RUN (a shell command run after each run, e.g. to pack results).
+# `//:report` over OUT_ROOT gives mean and spread per setting.
 set -euo pipefail
 driver=${1:-bazel-bin/driver/driver}
 root=${2:-runs/robustness_fmnist}
@@ -38,12 +52,28 @@ run() {
   [[ -z ${AFTER_RUN:-} ]] || eval "$AFTER_RUN"
 }
 first=${seeds%% *}
-for seed in $seeds; do
+one_seed=${ONE_SEED_METHODS-mc_dropout snapshot swag}
+for method in $one_seed; do  # before hours of deep ensembles, not after
+  case $method in
+    mc_dropout|kfac_laplace|snapshot|fge|swag|vi_ffg|csgld|batch_ensemble|packed_ensembles|masksembles|mimo) ;;
+    *) echo "robustness_fmnist.sh: no budget rule for method '$method' (ONE_SEED_METHODS)" >&2; exit 2 ;;
+  esac
+done
+for seed in ${ENSEMBLE_SEEDS-$seeds}; do
   run "deep_ensemble_s$seed" --method=deep_ensemble --members="$members" --epochs="$epochs" --seed="$seed"
 done
-for method in ${ONE_SEED_METHODS-mc_dropout snapshot swag}; do
+whole=${WHOLE:-$((members * epochs))}
+cycle=$((whole / 2 / members > 0 ? whole / 2 / members : 1))
+for method in $one_seed; do
+  flags=(--method="$method" --seed="$first")
   case $method in
-    snapshot) run snapshot --method=snapshot --members="$members" --epochs=$((members * epochs)) --seed="$first" ;;
-    *) run "$method" --method="$method" --members="$draws" --epochs="$epochs" --seed="$first" ;;
+    mc_dropout|kfac_laplace) flags+=(--members="$draws" --epochs="$epochs") ;;
+    snapshot) flags+=(--members="$members" --epochs="$whole") ;;
+    fge) flags+=(--members="$members" --epochs="$whole" --method_args=cycle_epochs="$cycle") ;;
+    swag|vi_ffg) flags+=(--members="$draws" --epochs="$whole") ;;
+    csgld) flags+=(--members="$draws" --epochs="$whole" --method_args=lr0=0.1) ;;
+    batch_ensemble|packed_ensembles|masksembles) flags+=(--members="$members" --epochs="$epochs") ;;
+    mimo) flags+=(--members=3 --epochs="$epochs") ;;
   esac
+  run "$method" "${flags[@]}"
 done

@@ -5,6 +5,10 @@
 # on CUDA and packs every run's results.json and log into $OUT/study.tgz
 # after each run, so whatever finished comes back when time runs out. Also
 # records each run's exit code (the exit-139 crash of LibTorch 2.11 hosts).
+# The study's settings pass through the environment (MEMBERS, EPOCHS, WHOLE,
+# DRAWS, SEEDS, ENSEMBLE_SEEDS, ONE_SEED_METHODS; see the study script), e.g.
+# the tables' budgets at one seed:
+#   SEEDS=0 MEMBERS=10 EPOCHS=30 WHOLE=30 DRAWS=30 ONE_SEED_METHODS="snapshot fge swag csgld vi_ffg mc_dropout kfac_laplace batch_ensemble" tools/shift/device_study.sh
 set -uo pipefail
 final=${OUT:-device_out}
 mkdir -p "$final"

@@ -3,18 +3,58 @@
 the shift means over corruptions per severity and the OOD AUROC per score, at
 size 1 (a single network) and at the largest size, mean +- sd over the runs
 (seeds). Usage: tools/shift/study_tables.py RUN/results.json ...
+
+With --per-run first: one row per run (one seed of each method), at its
+largest size: error and NLL (the mean over corruptions) per severity, the
+calibration at the middle severity, OOD AUROC (entropy / MI) per set.
 """
 import json
 import statistics as st
 import sys
 
-runs = [json.load(open(p)) for p in sys.argv[1:]]
+args = sys.argv[1:]
+per_run = bool(args) and args[0] == "--per-run"
+runs = [json.load(open(p)) for p in args[per_run:]]
+METRICS = [("error", 2), ("nll", 4), ("cnll_clean", 4), ("cnll_cv", 4), ("ece", 4)]
+
+def label(r):
+    c = r["config"]
+    return f"{c['method']} ({r['shift']['clean'][-1]['size']}, {c['epochs']} ep.)"
+
+if per_run:
+    def row_of(r, sev):
+        if sev == 0: return r["shift"]["clean"][-1]
+        return [s for s in r["shift"]["mean_by_severity"] if s["severity"] == sev][0]["by_size"][-1]
+    sevs = [0] + [m["severity"] for m in runs[0]["shift"]["mean_by_severity"]]
+    heads = ["clean" if v == 0 else f"severity {v}" for v in sevs]
+    for metric, title, d in [("error", "error %", 2), ("nll", "NLL", 4)]:
+        print(f"| method: {title} | " + " | ".join(heads) + " |")
+        print("|---|" + "---:|" * len(heads))
+        for r in runs:
+            print(f"| {label(r)} | " + " | ".join(f"{row_of(r, v)[metric]:.{d}f}" for v in sevs) + " |")
+        print()
+    mid = sevs[len(sevs) // 2]
+    print(f"| method (severity {mid}) | NLL | NLL at clean T | cNLL (cv) | ECE |")
+    print("|---|---:|---:|---:|---:|")
+    for r in runs:
+        row = row_of(r, mid)
+        print(f"| {label(r)} | " + " | ".join(f"{row[m]:.4f}" for m in ("nll", "cnll_clean", "cnll_cv", "ece")) + " |")
+    print()
+    names = [s["name"] for s in runs[0]["ood"]["sets"]]
+    print("| method | " + " | ".join(f"{n} (entropy / MI)" for n in names) + " |")
+    print("|---|" + "---|" * len(names))
+    for r in runs:
+        sets = {s["name"]: s["by_size"][-1] for s in r["ood"]["sets"]}
+        cells = [f"{sets[n]['entropy']['auroc']:.3f} / {sets[n]['mutual_information']['auroc']:.3f}"
+                 if n in sets and "mutual_information" in sets[n] else "-" for n in names]
+        print(f"| {label(r)} | " + " | ".join(cells) + " |")
+    sys.exit(0)
 def cell(vals, d):
     if len(vals) == 1: return f"{vals[0]:.{d}f}"
     return f"{st.mean(vals):.{d}f} ± {st.stdev(vals):.{d}f}"
 print("| severity | size | error % | NLL | NLL at clean T | cNLL (cv) | ECE |")
 print("|---|---|---|---|---|---|---|")
-for sev in [0,1,2,3,4,5]:
+for sev in [0] + [m["severity"] for m in runs[0]["shift"]["mean_by_severity"]]:
     for si in [0, -1]:
         cells = []
         for m, d in [("error",2),("nll",4),("cnll_clean",4),("cnll_cv",4),("ece",4)]:
