@@ -84,9 +84,14 @@ absl::StatusOr<Components> CheckTrainingFlags(const RunConfig& config) {
     ENS_RETURN_IF_ERROR(ParseEvalSizes(config.eval_sizes, members).status());
   }
   if (config.resume && config.out_dir.empty()) return absl::InvalidArgumentError("--resume needs --out_dir");
-  // Runs a method builds on (weights_from=, teacher_from=, runs=, ...) are
-  // checked here, before --overwrite may clear anything.
-  for (const auto& [key, value] : components.params["method"]) {
+  return components;
+}
+
+// The runs a method builds on (weights_from=, teacher_from=, runs=, ...) must
+// be finished runs: checked before --overwrite may clear anything (not under
+// --dry_run, whose plan may name runs that earlier steps will make).
+absl::Status CheckRunsNamed(const Components& components) {
+  for (const auto& [key, value] : components.params.at("method")) {
     if (!NamesRuns(key)) continue;
     for (absl::string_view run : absl::StrSplit(value, ':', absl::SkipEmpty())) {
       const std::string file = ResultsJsonPath(UserPath(std::string(run)));
@@ -96,7 +101,7 @@ absl::StatusOr<Components> CheckTrainingFlags(const RunConfig& config) {
       }
     }
   }
-  return components;
+  return absl::OkStatus();
 }
 
 // --dry_run: also what needs the machine but no data: the device's name, the
@@ -170,9 +175,12 @@ absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
   const absl::StatusOr<torch::Device> found = DeviceFor(config, dist ? dist->local_rank() : 0);
   absl::StatusOr<std::vector<std::pair<double, double>>> reference =  // rank 0 evaluates
       rank_zero ? DeeReferenceOf(config) : std::vector<std::pair<double, double>>{};
-  const absl::Status ready = !found.ok() ? found.status() : reference.status();
+  const absl::Status ready = !found.ok()       ? found.status()
+                             : !reference.ok() ? reference.status()
+                             : rank_zero       ? CheckRunsNamed(components)
+                                               : absl::OkStatus();
   // A rank that stopped here alone would leave the others waiting.
-  if (dist) ENS_RETURN_IF_ERROR(dist->Agree("choosing the device and reading --dee_reference", ready));
+  if (dist) ENS_RETURN_IF_ERROR(dist->Agree("choosing the device, reading --dee_reference and the runs named", ready));
   ENS_RETURN_IF_ERROR(ready);
   const torch::Device device = *found;
   std::vector<std::pair<double, double>> dee_reference = *std::move(reference);
