@@ -47,7 +47,6 @@ absl::Status EvaluateAndReport(const RunConfig& config, const std::string& out_d
                                const Distributed* dist = nullptr,
                                const std::vector<int>& member_ranks = {});
 
-
 // Rank > 0: computes its members' test predictions and sends them to rank 0.
 absl::Status ServePredictions(const RunConfig& config, const Ensemble& ensemble, const Dataset& data,
                               torch::Device device, const Params& model_params, const std::vector<int>& member_ranks,

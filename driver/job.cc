@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <functional>
 #include <memory>
 
 #include <torch/types.h>
@@ -175,18 +176,21 @@ absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
   const absl::StatusOr<torch::Device> found = DeviceFor(config, dist ? dist->local_rank() : 0);
   absl::StatusOr<std::vector<std::pair<double, double>>> reference =  // rank 0 evaluates
       rank_zero ? DeeReferenceOf(config) : std::vector<std::pair<double, double>>{};
-  const absl::Status ready = !found.ok()       ? found.status()
+  // Until training, every step that can fail on one rank alone is agreed on:
+  // a rank that stopped by itself would leave the others waiting.
+  const auto agreed = [dist](const std::string& step, const absl::Status& mine) {
+    return dist ? dist->Agree(step, mine) : mine;
+  };
+  ENS_RETURN_IF_ERROR(agreed("choosing the device, reading --dee_reference and the runs named",
+                             !found.ok()       ? found.status()
                              : !reference.ok() ? reference.status()
                              : rank_zero       ? CheckRunsNamed(components)
-                                               : absl::OkStatus();
-  // A rank that stopped here alone would leave the others waiting.
-  if (dist) ENS_RETURN_IF_ERROR(dist->Agree("choosing the device, reading --dee_reference and the runs named", ready));
-  ENS_RETURN_IF_ERROR(ready);
+                                               : absl::OkStatus()));
   const torch::Device device = *found;
   std::vector<std::pair<double, double>> dee_reference = *std::move(reference);
   std::string out_dir = UserPath(config.out_dir.empty() ? DefaultOutDir(config) : config.out_dir);
   nlohmann::json identity = TrainingIdentity(config, components, device);
-  nlohmann::json state_identity = identity;  // rank r > 0: also its rank
+  nlohmann::json state_identity;  // rank r > 0: the identity with its rank
   RunDirectoryLock lock;  // this process's directory, held until the job returns
   // Where this process keeps its checkpoints: rank r > 0 in out_dir/rank_<r>.
   std::string state_dir = out_dir;
@@ -211,17 +215,22 @@ absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
     if (!rank_zero) state_dir = absl::StrCat(out_dir, "/rank_", dist->rank());
     state_identity = identity;
     state_identity["rank"] = dist->rank();
-    // Rank 0's directory first (the others' lie in it), then the others'.
-    ENS_RETURN_IF_ERROR(dist->Agree(
-        "taking --out_dir", rank_zero ? TakeRunDirectory(out_dir, config, identity, &lock) : absl::OkStatus()));
-    ENS_RETURN_IF_ERROR(dist->Agree("taking the ranks' directories",
-                                    rank_zero ? absl::OkStatus()
-                                              : TakeRunDirectory(state_dir, config, state_identity, &lock)));
-  } else {
-    ENS_RETURN_IF_ERROR(TakeRunDirectory(out_dir, config, identity, &lock));
   }
+  // `step` (taking, preparing) on this process's directory: rank 0's
+  // --out_dir first (the other ranks' lie in it), then the others'.
+  const auto on_directories = [&](const std::string& step,
+                                  const std::function<absl::Status(const std::string&, const nlohmann::json&)>& op) {
+    if (!dist) return op(out_dir, identity);
+    ENS_RETURN_IF_ERROR(dist->Agree(absl::StrCat(step, " --out_dir"), rank_zero ? op(out_dir, identity)
+                                                                                  : absl::OkStatus()));
+    return dist->Agree(absl::StrCat(step, " the ranks' directories"),
+                       rank_zero ? absl::OkStatus() : op(state_dir, state_identity));
+  };
+  ENS_RETURN_IF_ERROR(on_directories("taking", [&](const std::string& dir, const nlohmann::json& id) {
+    return TakeRunDirectory(dir, config, id, &lock);
+  }));
   absl::StatusOr<Dataset> loaded = MakeDataset(config.dataset, config.dataset_args, {config.seed});
-  if (dist) ENS_RETURN_IF_ERROR(dist->Agree("loading the dataset", loaded.status()));
+  ENS_RETURN_IF_ERROR(agreed("loading the dataset", loaded.status()));
   ENS_ASSIGN_OR_RETURN(const Dataset data, std::move(loaded));
   ProgressReporter progress(stderr, isatty(2) != 0);
   progress.Message(absl::StrCat("dataset ", data.name, ": ", data.train.size(), " train / ", data.val.size(),
@@ -277,19 +286,10 @@ absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
     // float32 weights: a checkpoint (weights + momentum) and a saved member.
     return CheckFreeSpace(out_dir, 3 * 4 * static_cast<uint64_t>(parameters), "a checkpoint and a member");
   }();
-  if (dist) ENS_RETURN_IF_ERROR(dist->Agree("planning the training", plan));
-  ENS_RETURN_IF_ERROR(plan);
-  if (dist) {
-    ENS_RETURN_IF_ERROR(dist->Agree("preparing --out_dir",
-                                    rank_zero ? PrepareRunDirectory(out_dir, config.resume, config.overwrite, identity)
-                                              : absl::OkStatus()));
-    ENS_RETURN_IF_ERROR(dist->Agree(
-        "preparing the ranks' directories",
-        rank_zero ? absl::OkStatus()
-                  : PrepareRunDirectory(state_dir, config.resume, config.overwrite, state_identity)));
-  } else {
-    ENS_RETURN_IF_ERROR(PrepareRunDirectory(out_dir, config.resume, config.overwrite, identity));
-  }
+  ENS_RETURN_IF_ERROR(agreed("planning the training", plan));
+  ENS_RETURN_IF_ERROR(on_directories("preparing", [&](const std::string& dir, const nlohmann::json& id) {
+    return PrepareRunDirectory(dir, config.resume, config.overwrite, id);
+  }));
   progress.Plan(planned);
   progress.Message(absl::StrCat("method ", config.method, ", model ", config.model, " (", parameters,
                                 " parameters), ", planned, " epochs of training planned",

@@ -52,21 +52,12 @@ run() {
   [[ -z ${AFTER_RUN:-} ]] || eval "$AFTER_RUN"
 }
 first=${seeds%% *}
-one_seed=${ONE_SEED_METHODS-mc_dropout snapshot swag}
-for method in $one_seed; do  # before hours of deep ensembles, not after
-  case $method in
-    mc_dropout|kfac_laplace|snapshot|fge|swag|vi_ffg|csgld|batch_ensemble|packed_ensembles|masksembles|mimo) ;;
-    *) echo "robustness_fmnist.sh: no budget rule for method '$method' (ONE_SEED_METHODS)" >&2; exit 2 ;;
-  esac
-done
-for seed in ${ENSEMBLE_SEEDS-$seeds}; do
-  run "deep_ensemble_s$seed" --method=deep_ensemble --members="$members" --epochs="$epochs" --seed="$seed"
-done
 whole=${WHOLE:-$((members * epochs))}
 cycle=$((whole / 2 / members > 0 ? whole / 2 / members : 1))
-for method in $one_seed; do
-  flags=(--method="$method" --seed="$first")
-  case $method in
+# budget METHOD: its flags in `flags` (the rules of the header); 1 if none.
+budget() {
+  flags=(--method="$1" --seed="$first")
+  case $1 in
     mc_dropout|kfac_laplace) flags+=(--members="$draws" --epochs="$epochs") ;;
     snapshot) flags+=(--members="$members" --epochs="$whole") ;;
     fge) flags+=(--members="$members" --epochs="$whole" --method_args=cycle_epochs="$cycle") ;;
@@ -74,6 +65,17 @@ for method in $one_seed; do
     csgld) flags+=(--members="$draws" --epochs="$whole" --method_args=lr0=0.1) ;;
     batch_ensemble|packed_ensembles|masksembles) flags+=(--members="$members" --epochs="$epochs") ;;
     mimo) flags+=(--members=3 --epochs="$epochs") ;;
+    *) return 1 ;;
   esac
+}
+one_seed=${ONE_SEED_METHODS-mc_dropout snapshot swag}
+for method in $one_seed; do  # before hours of deep ensembles, not after
+  budget "$method" || { echo "robustness_fmnist.sh: no budget rule for method '$method' (ONE_SEED_METHODS)" >&2; exit 2; }
+done
+for seed in ${ENSEMBLE_SEEDS-$seeds}; do
+  run "deep_ensemble_s$seed" --method=deep_ensemble --members="$members" --epochs="$epochs" --seed="$seed"
+done
+for method in $one_seed; do
+  budget "$method"
   run "$method" "${flags[@]}"
 done

@@ -40,8 +40,8 @@ std::string Style(size_t setting, bool points) {
 std::string PlotCommand(const std::vector<Series>& series, const std::string& columns, const std::string& style) {
   std::string command;
   for (const auto& s : series) {
-    absl::StrAppend(&command, command.empty() ? "plot " : ", ", GnuplotQuoted(s.file), " using ", columns, " with ", style,
-                    " ", Style(s.setting, style == "linespoints"), " title ", GnuplotQuoted(s.title));
+    absl::StrAppend(&command, command.empty() ? "plot " : ", ", GnuplotQuoted(s.file), " using ", columns,
+                    " with ", style, " ", Style(s.setting, style == "linespoints"), " title ", GnuplotQuoted(s.title));
   }
   return command;
 }
