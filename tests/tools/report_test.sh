@@ -150,11 +150,12 @@ expect_error 2 "--dee_reference $tmp/single/results.json has one ensemble size; 
   --dee_reference="$tmp/single" "$tmp/de_1"
 # --ood / --shift runs: the shift table's mean over corruptions per severity
 # and the OOD AUROC table, mean and sd over two seeds recomputed from
-# results.json; both figures; a run whose section is not the driver's is
-# one line naming its file.
+# results.json; the shift figure's data (mean, median and quartiles over
+# corruptions); both figures; a run whose section is not the driver's is one
+# line naming its file.
 for seed in 1 2; do
   "$driver" "${common[@]}" --method=deep_ensemble --members=2 --seed=$seed --ood=uniform,flipped \
-    --shift=gaussian_noise,contrast --shift_severities=1:3 --out_dir="$tmp/robust_$seed" >/dev/null 2>&1 \
+    --shift=gaussian_noise,contrast,rotation --shift_severities=1:3 --out_dir="$tmp/robust_$seed" >/dev/null 2>&1 \
     || fail "robustness run seed $seed failed"
 done
 "$report" --out_dir="$tmp/report_robust" "$tmp/robust_1" "$tmp/robust_2" >/dev/null 2>"$tmp/stderr" \
@@ -186,6 +187,34 @@ for name in ("uniform", "flipped"):
     assert got[3] == cell([s["max_prob"]["auroc"] for s in sets], 4), (got, sets)
     assert got[4] == cell([s["entropy"]["auroc"] for s in sets], 4), (got, sets)
     assert got[6] == cell([s["mutual_information"]["auroc"] for s in sets], 4), (got, sets)
+# The figure's data: per severity and metric, the mean over corruptions, then
+# the median and quartiles over corruptions of each corruption's seed mean.
+def quantile(values, q):
+    values = sorted(values)
+    at = q * (len(values) - 1)
+    lo = int(at)
+    hi = min(lo + 1, len(values) - 1)
+    return values[lo] + (at - lo) * (values[hi] - values[lo])
+data = {}
+for line in open(f"{tmp}/report_robust/data/setting_00_shift.dat"):
+    if not line.startswith("#"):
+        cells = [float(c) for c in line.split()]
+        data[int(cells[0])] = cells[1:]
+metrics = ["error", "nll", "cnll_clean", "cnll_cv", "ece"]
+for severity in (1, 3):
+    for i, metric in enumerate(metrics):
+        means = [next(m for m in r["shift"]["mean_by_severity"] if m["severity"] == severity)["by_size"][-1][metric]
+                 for r in runs]
+        per_corruption = {}
+        for r in runs:
+            for s in r["shift"]["sets"]:
+                if s["severity"] == severity:
+                    per_corruption.setdefault(s["corruption"], []).append(s["by_size"][-1][metric])
+        assert len(per_corruption) == 3, per_corruption
+        values = [statistics.mean(v) for v in per_corruption.values()]
+        want = [statistics.mean(means), quantile(values, 0.5), quantile(values, 0.25), quantile(values, 0.75)]
+        got = data[severity][4 * i:4 * i + 4]
+        assert all(abs(g - w) <= 1e-6 * max(1.0, abs(w)) for g, w in zip(got, want)), (severity, metric, got, want)
 PY
 for figure in shift_vs_severity ood_auroc_vs_size; do
   head -c 8 "$tmp/report_robust/$figure.png" | od -An -tx1 | grep -q "89 50 4e 47 0d 0a 1a 0a" \

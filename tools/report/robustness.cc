@@ -200,21 +200,23 @@ absl::Status DrawRobustnessPlots(const std::vector<RunGroup>& groups, const std:
     const RunGroup& group = groups[g];
     const std::string label = DistinctLabel(groups, g);
     if (HasShift(group)) {
-      // severity, then per metric: mean over corruptions (mean over seeds), q25, q75 over corruptions.
+      // severity, then per metric: the mean over corruptions (of the seeds' means), and the median, q25, q75
+      // over corruptions (of each corruption's mean over seeds). The clean row has one value: all four.
       const ShiftSummary s = SummarizeShift(group);
       std::string rows = absl::StrCat("# ", label, " (size ", s.size, "): severity, then for each of error nll "
-                                      "cnll_clean cnll_cv ece: mean q25 q75 over corruptions\n");
+                                      "cnll_clean cnll_cv ece: mean median q25 q75 over corruptions\n");
       for (const auto& [severity, metrics] : s.seed_means) {
         absl::StrAppend(&rows, severity);
         for (const char* m : kShiftMetrics) {
           const double mean = StatOf(metrics.at(m)).mean;
-          double q25 = mean, q75 = mean;
+          double median = mean, q25 = mean, q75 = mean;
           if (severity > 0 && s.by_corruption.count(severity)) {
             const std::vector<double> values = CorruptionMeans(s.by_corruption.at(severity).at(m));
+            median = Quantile(values, 0.5);
             q25 = Quantile(values, 0.25);
             q75 = Quantile(values, 0.75);
           }
-          absl::StrAppend(&rows, absl::StrFormat(" %.8g %.8g %.8g", mean, q25, q75));
+          absl::StrAppend(&rows, absl::StrFormat(" %.8g %.8g %.8g %.8g", mean, median, q25, q75));
         }
         absl::StrAppend(&rows, "\n");
       }
@@ -245,15 +247,17 @@ absl::Status DrawRobustnessPlots(const std::vector<RunGroup>& groups, const std:
     absl::StrAppend(&script, "set terminal ", terminal, "\n");
     if (!shift_series.empty()) {
       absl::StrAppend(&script, "set output ", GnuplotQuoted(absl::StrCat(dir, "/shift_vs_severity.", extension)), "\n",
-                      "set multiplot layout 2,3 title 'under shift: mean over corruptions (line), quartiles over "
-                      "corruptions (band); severity 0 = clean'\nset xlabel 'severity'\nset xrange [0:5]\n");
+                      "set multiplot layout 2,3 title 'under shift, over corruptions: median (solid), mean "
+                      "(dashed), quartiles (band); severity 0 = clean'\nset xlabel 'severity'\nset xrange [0:5]\n");
       for (size_t m = 0; m < 5; ++m) {
-        const int mean = 2 + 3 * static_cast<int>(m);
+        const int mean = 2 + 4 * static_cast<int>(m), median = mean + 1, q25 = mean + 2, q75 = mean + 3;
         std::string plot = "plot ";
         for (size_t i = 0; i < shift_series.size(); ++i) {
-          absl::StrAppend(&plot, i ? ", " : "", GnuplotQuoted(shift_series[i].first), " using 1:", mean + 1, ":", mean + 2,
-                          " with filledcurves lc ", i + 1, " notitle, ", GnuplotQuoted(shift_series[i].first), " using 1:",
-                          mean, " with linespoints lc ", i + 1, " title ", GnuplotQuoted(shift_series[i].second));
+          const std::string file = GnuplotQuoted(shift_series[i].first);
+          absl::StrAppend(&plot, i ? ", " : "", file, " using 1:", q25, ":", q75, " with filledcurves lc ", i + 1,
+                          " notitle, ", file, " using 1:", median, " with linespoints lc ", i + 1, " title ",
+                          GnuplotQuoted(shift_series[i].second), ", ", file, " using 1:", mean, " with lines dt 2 lc ",
+                          i + 1, " notitle");
         }
         absl::StrAppend(&script, "set ylabel ", GnuplotQuoted(kShiftTitles[m]), "\n", plot, "\n");
       }

@@ -1,6 +1,6 @@
 // The report's view of --ood and --shift runs (Ovadia et al. 2019's
-// figures): per setting, each shift metric against severity (the mean over
-// corruptions, and the quartiles over corruptions as a band), and OOD
+// figures): per setting, each shift metric against severity (over
+// corruptions: the median, the mean, the quartiles as a band), and OOD
 // AUROC against ensemble size per score; Markdown tables of both at each
 // setting's largest ensemble. Runs without those sets are left out.
 #ifndef ENSEMBLES_TOOLS_REPORT_ROBUSTNESS_H_
