@@ -32,7 +32,8 @@ namespace ens {
 // 4: Method::PlannedMembers.
 // 5: MemberContext::WithInputs (members of another architecture and
 //    normalisation); BatchNormRecompute takes the context's BatchMaker.
-inline constexpr int kPluginApiVersion = 5;
+// 6: Method::UsesModelFlag.
+inline constexpr int kPluginApiVersion = 6;
 
 // Every version keeps api_version first: the loader reads it before trusting
 // anything else in the struct.

@@ -279,8 +279,10 @@ absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
   // this data, room for a checkpoint and a member) also come before the
   // directory is cleared.
   int64_t planned = 0, parameters = 0;
+  const bool uses_model = components.method->UsesModelFlag();
   const absl::Status plan = [&]() -> absl::Status {
     ENS_ASSIGN_OR_RETURN(planned, components.method->PlannedEpochs(context));
+    if (!uses_model) return absl::OkStatus();  // the pooled runs' members are already trained
     ENS_ASSIGN_OR_RETURN(auto probe, context.make_model(StandardLayers()));
     parameters = CountParameters(*probe);
     // float32 weights: a checkpoint (weights + momentum) and a saved member.
@@ -291,8 +293,10 @@ absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
     return PrepareRunDirectory(dir, config.resume, config.overwrite, id);
   }));
   progress.Plan(planned);
-  progress.Message(absl::StrCat("method ", config.method, ", model ", config.model, " (", parameters,
-                                " parameters), ", planned, " epochs of training planned",
+  progress.Message(absl::StrCat("method ", config.method, ", ",
+                                uses_model ? absl::StrCat("model ", config.model, " (", parameters, " parameters)")
+                                           : "each pooled run's own model",
+                                ", ", planned, " epochs of training planned",
                                 config.resume ? ", resuming from checkpoints/" : ""));
 
   const auto start = std::chrono::steady_clock::now();

@@ -42,6 +42,7 @@ class CombineMethod : public Method {
     return members;
   }
   bool TakesUserSchedule() const override { return false; }
+  bool UsesModelFlag() const override { return false; }
 
   absl::StatusOr<std::unique_ptr<Ensemble>> Train(const TrainContext& context) override {
     ENS_RETURN_IF_ERROR(PlannedEpochs(context).status());
@@ -71,6 +72,7 @@ class SelectMethod : public Method {
     return 0;
   }
   bool TakesUserSchedule() const override { return false; }
+  bool UsesModelFlag() const override { return false; }
 
   absl::StatusOr<std::unique_ptr<Ensemble>> Train(const TrainContext& context) override {
     ENS_RETURN_IF_ERROR(PlannedEpochs(context).status());

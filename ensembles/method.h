@@ -86,6 +86,9 @@ class Method {
   virtual int64_t PlannedMembers(const TrainContext& context) const { return context.members; }
   // Whether --schedule applies (false for methods that fix their schedule).
   virtual bool TakesUserSchedule() const { return true; }
+  // Whether --model builds this method's networks (false for methods that
+  // pool finished runs' members, each run with its own architecture).
+  virtual bool UsesModelFlag() const { return true; }
   // Whether the members are networks trained independently on the same data
   // (--members_together applies; results.json records it as
   // independent_members_on_shared_data, what a --dee_reference run must have).

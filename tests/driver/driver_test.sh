@@ -72,7 +72,7 @@ expect_error 2 "failed to load" --plugins="$root/tests/plugins/BUILD" --list
 grep -q "schedule 'cosine' is registered twice: at schedulers/schedules.cc:[0-9]* and at tests/plugins/duplicate_schedule_plugin.cc:[0-9]*" \
   "$tmp/err" || fail "duplicate message: $(cat "$tmp/err")"
 expect_error 2 "registered components while it was opened" --plugins="$root/tests/plugins/load_time_plugin.so" --list
-expect_error 2 "built for plugin API 999, this driver has API 5" --plugins="$root/tests/plugins/wrong_api_plugin.so" --list
+expect_error 2 "built for plugin API 999, this driver has API 6" --plugins="$root/tests/plugins/wrong_api_plugin.so" --list
 # The README's plugin example, compiled out of README.md: halving every epoch.
 "$driver" --plugins="$root/tests/plugins/readme_plugin.so" --schedule=halving --print_lr --epochs=2 \
   --iters_per_epoch=2 --lr=0.4 >"$tmp/halving" || fail "the README's plugin: --print_lr failed"
