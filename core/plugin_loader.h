@@ -32,7 +32,8 @@ namespace ens {
 // 4: Method::PlannedMembers.
 // 5: MemberContext::WithInputs (members of another architecture and
 //    normalisation); BatchNormRecompute takes the context's BatchMaker.
-// 6: Method::UsesModelFlag.
+// 6: Method::UsesModelFlag; Dataset::held_out_test_images, and OodContext
+//    without dataset_args.
 inline constexpr int kPluginApiVersion = 6;
 
 // Every version keeps api_version first: the loader reads it before trusting

@@ -109,6 +109,7 @@ static absl::Status DropClasses(const std::vector<double>& classes, Dataset* dat
     ENS_RETURN_IF_ERROR(RequireInMemory(*split, "hold_out_classes"));
     const torch::Tensor labels = map.index_select(0, split->labels);
     const torch::Tensor keep = labels.ge(0);
+    if (split == &data->test) data->held_out_test_images = split->images.index({keep.logical_not()});
     *split = {split->images.index({keep}), labels.index({keep})};
   }
   data->num_classes = kept;

@@ -53,6 +53,9 @@ struct Dataset {
   std::vector<double> mean, std;  // per channel, pixel values scaled to [0, 1]
   std::vector<std::string> class_names;  // by label; empty where the files name none
   Augmentation augmentation;
+  // The test images of the classes hold_out_classes left out (--ood=held_out);
+  // undefined where none were.
+  torch::Tensor held_out_test_images;
 
   int64_t channels() const;
   int64_t image_size() const;

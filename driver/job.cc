@@ -146,7 +146,6 @@ absl::StatusOr<std::unique_ptr<EvaluationSets>> EvaluationSetsFor(const RunConfi
   if (request.empty()) return std::unique_ptr<EvaluationSets>();
   const auto start = std::chrono::steady_clock::now();
   EvaluationSetsContext context;
-  context.dataset_args = config.dataset_args;
   context.seed = config.seed;
   context.device = device;
   ENS_ASSIGN_OR_RETURN(EvaluationSets sets, BuildEvaluationSets(request, data, context));

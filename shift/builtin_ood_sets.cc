@@ -3,7 +3,6 @@
 // images flipped or turned (near: the same textures, shoes pointing the
 // other way), and noise images (far: no structure at all).
 #include <algorithm>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -13,9 +12,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
-#include "absl/strings/ascii.h"
 #include "core/file_tree.h"
 #include "core/status_macros.h"
 #include "core/user_path.h"
@@ -55,26 +51,15 @@ absl::StatusOr<torch::Tensor> Mnist(const Params& p, const OodContext&) {
 // The run's dataset loaded again without its hold_out_classes: the test
 // images of those classes.
 absl::StatusOr<torch::Tensor> HeldOut(const Params&, const OodContext& context) {
-  const std::string& name = context.in_domain->name;
-  ENS_ASSIGN_OR_RETURN(const auto* entry, DatasetRegistry().Find(name));
-  ENS_ASSIGN_OR_RETURN(const Params dataset_params,
-                       Params::Parse(entry->schema, context.dataset_args, absl::StrCat("dataset '", name, "'")));
-  const std::vector<double> held = dataset_params.Has("hold_out_classes")
-                                       ? dataset_params.DoubleList("hold_out_classes")
-                                       : std::vector<double>();
-  std::vector<std::string> kept_args;  // the user's, without hold_out_classes
-  for (absl::string_view part : absl::StrSplit(context.dataset_args, ',', absl::SkipEmpty())) {
-    const absl::string_view key = absl::StripAsciiWhitespace(part.substr(0, part.find('=')));
-    if (key != "hold_out_classes") kept_args.emplace_back(part);
-  }
-  if (held.empty()) {
+  const torch::Tensor& held = context.in_domain->held_out_test_images;
+  if (!held.defined()) {
     return absl::InvalidArgumentError(absl::StrCat("the run's dataset holds out no classes: train with --dataset_args=",
                                                    "hold_out_classes=C1:C2:... to make them the out-of-distribution set"));
   }
-  ENS_ASSIGN_OR_RETURN(const Dataset all, MakeDataset(name, absl::StrJoin(kept_args, ","), {context.seed}));
-  torch::Tensor mask = torch::zeros_like(all.test.labels, torch::kBool);
-  for (double c : held) mask |= all.test.labels.eq(static_cast<int64_t>(c));
-  return all.test.images.index({mask});
+  if (held.size(0) == 0) {
+    return absl::InvalidArgumentError("the run's test images hold none of the held-out classes (see test_limit)");
+  }
+  return held;
 }
 
 absl::StatusOr<torch::Tensor> Flipped(const Params& p, const OodContext& context) {

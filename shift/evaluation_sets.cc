@@ -123,7 +123,6 @@ absl::StatusOr<EvaluationSets> BuildEvaluationSets(const RobustnessRequest& requ
   };
   OodContext ood_context;
   ood_context.in_domain = &data;
-  ood_context.dataset_args = context.dataset_args;
   ood_context.seed = context.seed;
   for (const NamedArgs& set : request.ood) {
     ENS_ASSIGN_OR_RETURN(torch::Tensor ood, MakeOodSet(set.name, set.args, ood_context));

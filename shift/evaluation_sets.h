@@ -55,7 +55,6 @@ struct EvaluationSets {
 };
 
 struct EvaluationSetsContext {
-  std::string dataset_args;  // the run's (held_out reloads the dataset)
   uint64_t seed = 0;         // of the corruptions' and noise sets' draws
   torch::Device device = torch::kCPU;  // where the corruptions run
 };

@@ -25,7 +25,6 @@ namespace ens {
 
 struct OodContext {
   const Dataset* in_domain = nullptr;  // the run's dataset, loaded
-  std::string dataset_args;            // the run's --dataset_args (held_out reloads the dataset without them)
   uint64_t seed = 0;                   // of sets drawn at random
 };
 

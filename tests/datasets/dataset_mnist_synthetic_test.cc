@@ -48,6 +48,29 @@ TEST(MnistTest, LoadsDirectoryWithHoldOut) {
   EXPECT_TRUE(all.equal(std::get<0>(torch::arange(50, torch::kLong).remainder(10).sort())));
 }
 
+TEST(MnistTest, HeldOutClassesKeepTheirTestImagesForOod) {
+  const std::string dir = TempDir() + "/held";
+  mkdir(dir.c_str(), 0755);
+  std::vector<uint8_t> labels;
+  for (uint32_t i = 0; i < 40; ++i) labels.push_back(i % 10);
+  WriteGz(dir + "/train-images-idx3-ubyte.gz", ImageFile(40, 28, 28));
+  WriteGz(dir + "/train-labels-idx1-ubyte.gz", LabelFile(labels));
+  WriteGz(dir + "/t10k-images-idx3-ubyte.gz", ImageFile(20, 28, 28));
+  WriteGz(dir + "/t10k-labels-idx1-ubyte.gz", LabelFile(std::vector<uint8_t>(labels.begin(), labels.begin() + 20)));
+  auto all = MakeDataset("fashion_mnist", "dir=" + dir + ",val_size=0", {0});
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_FALSE(all->held_out_test_images.defined());
+  auto held = MakeDataset("fashion_mnist", "dir=" + dir + ",val_size=0,hold_out_classes=3:7", {0});
+  ASSERT_TRUE(held.ok()) << held.status();
+  EXPECT_EQ(held->num_classes, 8);
+  EXPECT_EQ(held->test.size(), 16);
+  EXPECT_LT(held->train.labels.max().item<int64_t>(), 8);
+  // Test images 3, 7, 13 and 17 (labels 3 and 7), in their order.
+  const torch::Tensor rows = torch::tensor({3, 7, 13, 17}, torch::kLong);
+  ASSERT_TRUE(held->held_out_test_images.defined());
+  EXPECT_TRUE(held->held_out_test_images.equal(all->test.images.index_select(0, rows)));
+}
+
 TEST(MnistTest, CountMismatchNamesBothFiles) {
   const std::string dir = WriteDirectory("mismatch", 30, 20, 19);
   auto data = MakeDataset("mnist", "dir=" + dir + ",val_size=0", {0});
