@@ -10,7 +10,8 @@
 // Widths: a layer of c channels (or features) gets c x alpha, rounded up to a
 // multiple of M x gamma where that does not divide, and the method says which
 // layers were rounded in one line; gamma is never changed behind the user's
-// back. The last layer's groups are the M members (M x classes outputs
+// back. A flattened feature map of c channels x k positions is widened as
+// its c channels (lenet with 5 members: 64 x 144 features -> 130 x 144). The last layer's groups are the M members (M x classes outputs
 // whatever gamma).
 //
 //   bazel run //:driver -- --method=packed_ensembles --members=4 --method_args=alpha=2,gamma=2
@@ -32,6 +33,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/error_text.h"
 #include "core/status_macros.h"
 #include "engine/one_pass_ensemble.h"
 
@@ -78,12 +80,14 @@ class PackedLayers : public LayerFactory {
   torch::nn::AnyModule Linear(int64_t in, int64_t out, bool bias) override {
     const bool first = Next(), last = out == classes_;
     const int64_t groups = first ? 1 : last ? members_ : members_ * gamma_;
-    return torch::nn::AnyModule(
-        GroupedLinear(first ? in : Widen(in), last ? members_ * out : Widen(out), groups, bias));
+    const int64_t wide_in = first ? in : WidenFeatures(in);
+    conv_channels_ = 0;
+    return torch::nn::AnyModule(GroupedLinear(wide_in, last ? members_ * out : Widen(out), groups, bias));
   }
   torch::nn::AnyModule Conv2d(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding,
                               bool bias) override {
     const bool first = Next();
+    conv_channels_ = out;
     return torch::nn::AnyModule(torch::nn::Conv2d(torch::nn::Conv2dOptions(first ? in : Widen(in), Widen(out), kernel)
                                                       .stride(stride)
                                                       .padding(padding)
@@ -109,8 +113,17 @@ class PackedLayers : public LayerFactory {
     return rounded;
   }
 
+  // A Linear's input after convolutions is their last feature map flattened
+  // (c channels x k positions, channel-major): c is widened, not c x k, so
+  // that the widths line up where c's width is rounded up.
+  int64_t WidenFeatures(int64_t in) {
+    if (conv_channels_ > 0 && in % conv_channels_ == 0) return Widen(conv_channels_) * (in / conv_channels_);
+    return Widen(in);
+  }
+
   int64_t members_, alpha_, gamma_, classes_;
   int64_t made_ = 0;
+  int64_t conv_channels_ = 0;  // the output channels of the last Conv2d made, 0 after a Linear
   std::vector<std::string> rounded_;
 };
 
@@ -156,11 +169,10 @@ absl::Status CheckMembersApart(PackedNetwork& net, int64_t members, const std::v
   torch::Tensor before, after;
   try {
     before = net.forward(probe);
-  } catch (const c10::Error& e) {
+  } catch (const std::exception& e) {  // Debian's LibTorch throws shape errors as std::runtime_error
     net.train(was_training);
-    const std::string what = e.what_without_backtrace();
     return absl::InvalidArgumentError(absl::StrCat(
-        "the packed network does not run (", what.substr(0, what.find('\n')),
+        "the packed network does not run (", ErrorText(e),
         "): its layers' widths do not line up (a flattened feature map?); choose alpha and gamma so that "
         "alpha x channels divides into members x gamma groups"));
   }

@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/error_text.h"
 #include "core/status_macros.h"
 
 namespace ens {
@@ -158,11 +159,9 @@ absl::Status BatchedNetwork::CheckAgainst(const std::vector<std::shared_ptr<Netw
   torch::Tensor actual;
   try {
     actual = forward(probe);
-  } catch (const c10::Error& e) {
+  } catch (const std::exception& e) {  // c10::Error, or std::runtime_error from Debian's LibTorch
     train(was_training);
-    const std::string what = e.what_without_backtrace();
-    return absl::InvalidArgumentError(
-        absl::StrCat(mixes, "its forward fails (", what.substr(0, what.find('\n')), "); train members one by one"));
+    return absl::InvalidArgumentError(absl::StrCat(mixes, "its forward fails (", ErrorText(e), "); train members one by one"));
   }
   train(was_training);
   const double scale = 1.0 + reference.abs().max().item<double>();

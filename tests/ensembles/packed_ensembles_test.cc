@@ -96,6 +96,33 @@ TEST(PackedEnsembles, WidthsAndGroups) {
   EXPECT_EQ(logits.sizes(), torch::IntArrayRef({2, 4 * kClasses}));
 }
 
+// A flattened feature map is widened by its channels: lenet with 5 members
+// at alpha 2 rounds conv2's 128 channels up to 130, and fc1 takes 130 x 4
+// positions (not 64 x 4 x 2 = 512 rounded to 515, which did not run).
+TEST(PackedEnsembles, FlattenedFeatureMapsKeepTheirRoundedChannels) {
+  auto layers = MakePackedLayers(5, 2, 1, kClasses);
+  auto packed = MakeModel("lenet", "", ModelSpec{1, 8, kClasses}, *layers);  // 2 x 2 positions after conv2
+  ASSERT_TRUE(packed.ok()) << packed.status();
+  auto params = (*packed)->named_parameters();
+  EXPECT_EQ(params["conv2.weight"].sizes(), torch::IntArrayRef({130, 65 / 5, 3, 3}));
+  EXPECT_EQ(params["fc1.weight"].sizes(), torch::IntArrayRef({260, 130 * 4 / 5}));
+  EXPECT_EQ((*packed)->forward(torch::randn({2, 1, 8, 8})).sizes(), torch::IntArrayRef({2, 5 * kClasses}));
+}
+
+// The same through the method: its check that the members stay apart passes,
+// and five members train and predict.
+TEST_F(MethodsTest, PackedLenetWithRoundedChannelsTrains) {
+  context_.members = 5;
+  context_.epochs = 1;
+  context_.make_model = [](LayerFactory& layers) {
+    return MakeModel("lenet", "", ModelSpec{1, 8, kClasses}, layers);
+  };
+  int64_t size = 0;
+  const auto rows = TrainAndEvaluate("packed_ensembles", "alpha=2,gamma=1", &size);
+  EXPECT_EQ(size, 5);
+  EXPECT_EQ(rows.size(), 5u);
+}
+
 // Widths that alpha x c does not divide into M x gamma groups are rounded up,
 // never gamma changed, and the method says so in one line.
 TEST_F(MethodsTest, PackedWidthsRoundedUpAndSaid) {
