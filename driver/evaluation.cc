@@ -143,7 +143,12 @@ absl::Status EvaluateAndReport(const RunConfig& config, const std::string& out_d
   results->combination = ensemble.combination().ToJson();
   ENS_RETURN_IF_ERROR(
       WriteFileAtomically(absl::StrCat(out_dir, "/results.json"), ResultsToJson(*results).dump(2) + "\n"));
-  std::printf("%s", FormatMetricsTable(absl::StrCat(config.method, " / ", config.model, " / ", config.dataset,
+  // combine / select: the pooled runs bring their own models, not --model.
+  const bool uses_model = results->method_capabilities.is_object()
+                              ? results->method_capabilities.value("uses_model_flag", true)
+                              : true;
+  std::printf("%s", FormatMetricsTable(absl::StrCat(config.method, " / ",
+                                                    uses_model ? config.model + " / " : std::string(), config.dataset,
                                                     " (", ensemble.size(), " members, ", results->device,
                                                     config.eval_orders > 1
                                                         ? absl::StrCat("; each size the mean of ", config.eval_orders,

@@ -31,11 +31,14 @@
 namespace ens {
 namespace {
 
-std::string DefaultOutDir(const RunConfig& config) {
+// runs/<method>_<model>_<dataset>_<time>; without the model for a method
+// that pools finished runs (each with its own).
+std::string DefaultOutDir(const RunConfig& config, const Method& method) {
   char stamp[32];
   const std::time_t now = std::time(nullptr);
   std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", std::localtime(&now));
-  return absl::StrCat("runs/", config.method, "_", config.model, "_", config.dataset, "_", stamp);
+  return absl::StrCat("runs/", config.method, "_", method.UsesModelFlag() ? config.model + "_" : "", config.dataset,
+                      "_", stamp);
 }
 
 // What results.json records of the method, for readers that must know what
@@ -43,7 +46,8 @@ std::string DefaultOutDir(const RunConfig& config) {
 nlohmann::json CapabilitiesOf(const Method& method) {
   return {{"independent_members_on_shared_data", method.TrainsMembersTogether()},
           {"members_exchangeable", method.MembersExchangeable()},
-          {"takes_user_schedule", method.TakesUserSchedule()}};
+          {"takes_user_schedule", method.TakesUserSchedule()},
+          {"uses_model_flag", method.UsesModelFlag()}};
 }
 
 // What defines the training of a run (a resumed run must match it): every
@@ -123,7 +127,9 @@ absl::Status DryRun(const RunConfig& config, const Components& components) {
                             .status());
   }
   std::printf("ok: method %s, model %s, dataset %s, %lld members, %lld epochs, device %s (not run: --dry_run)\n",
-              config.method.c_str(), config.model.c_str(), config.dataset.c_str(),
+              config.method.c_str(),
+              components.method->UsesModelFlag() ? config.model.c_str() : "each pooled run's own",
+              config.dataset.c_str(),
               static_cast<long long>(config.members), static_cast<long long>(config.epochs), config.device.c_str());
   return absl::OkStatus();
 }
@@ -187,7 +193,7 @@ absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
                                                : absl::OkStatus()));
   const torch::Device device = *found;
   std::vector<std::pair<double, double>> dee_reference = *std::move(reference);
-  std::string out_dir = UserPath(config.out_dir.empty() ? DefaultOutDir(config) : config.out_dir);
+  std::string out_dir = UserPath(config.out_dir.empty() ? DefaultOutDir(config, *components.method) : config.out_dir);
   nlohmann::json identity = TrainingIdentity(config, components, device);
   nlohmann::json state_identity;  // rank r > 0: the identity with its rank
   RunDirectoryLock lock;  // this process's directory, held until the job returns

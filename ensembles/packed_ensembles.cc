@@ -11,8 +11,9 @@
 // multiple of M x gamma where that does not divide, and the method says which
 // layers were rounded in one line; gamma is never changed behind the user's
 // back. A flattened feature map of c channels x k positions is widened as
-// its c channels (lenet with 5 members: 64 x 144 features -> 130 x 144). The last layer's groups are the M members (M x classes outputs
-// whatever gamma).
+// its c channels (lenet, 5 members, alpha 2: 64 x 144 -> 130 x 144). The
+// last layer's groups are the M members (M x classes outputs whatever
+// gamma).
 //
 //   bazel run //:driver -- --method=packed_ensembles --members=4 --method_args=alpha=2,gamma=2
 #include "ensembles/packed_ensembles.h"
@@ -173,8 +174,8 @@ absl::Status CheckMembersApart(PackedNetwork& net, int64_t members, const std::v
     net.train(was_training);
     return absl::InvalidArgumentError(absl::StrCat(
         "the packed network does not run (", ErrorText(e),
-        "): its layers' widths do not line up (a flattened feature map?); choose alpha and gamma so that "
-        "alpha x channels divides into members x gamma groups"));
+        "): its layers' widths do not line up (layers made in another order than they run?); choose alpha and "
+        "gamma so that alpha x channels divides into members x gamma groups"));
   }
   std::vector<std::pair<torch::Tensor, torch::Tensor>> saved;
   std::vector<torch::Tensor> tensors = net.parameters();

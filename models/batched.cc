@@ -161,7 +161,8 @@ absl::Status BatchedNetwork::CheckAgainst(const std::vector<std::shared_ptr<Netw
     actual = forward(probe);
   } catch (const std::exception& e) {  // c10::Error, or std::runtime_error from Debian's LibTorch
     train(was_training);
-    return absl::InvalidArgumentError(absl::StrCat(mixes, "its forward fails (", ErrorText(e), "); train members one by one"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(mixes, "its forward fails (", ErrorText(e), "); train members one by one"));
   }
   train(was_training);
   const double scale = 1.0 + reference.abs().max().item<double>();

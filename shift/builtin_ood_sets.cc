@@ -48,8 +48,8 @@ absl::StatusOr<torch::Tensor> Mnist(const Params& p, const OodContext&) {
   return limit > 0 ? images.slice(0, 0, limit) : images;
 }
 
-// The run's dataset loaded again without its hold_out_classes: the test
-// images of those classes.
+// The test images of the classes the run's dataset held out (kept aside by
+// hold_out_classes when the dataset was loaded).
 absl::StatusOr<torch::Tensor> HeldOut(const Params&, const OodContext& context) {
   const torch::Tensor& held = context.in_domain->held_out_test_images;
   if (!held.defined()) {

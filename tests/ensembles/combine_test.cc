@@ -53,14 +53,16 @@ class CombineTest : public ::testing::Test {
 };
 
 TEST_F(CombineTest, CombinedMembersPredictAsInTheirOwnRuns) {
-  std::string err;  // with the progress lines (standard output)
-  ASSERT_EQ(RunCommand(absl::StrCat(Runfile("driver/driver"), " --method=combine --method_args=runs=", Tmp("a"), ":",
-                                    Tmp("p"), ":", Tmp("q"), " --out_dir=", Tmp("c"), kCommon, " 1>&2"),
+  std::string err;  // with the metrics table (standard output)
+  ASSERT_EQ(RunCommand(absl::StrCat("(", Runfile("driver/driver"), " --method=combine --method_args=runs=", Tmp("a"),
+                                    ":", Tmp("p"), ":", Tmp("q"), " --out_dir=", Tmp("c"), kCommon, " 1>&2)"),
                        &err),
             0)
       << err;
   // The pooled runs bring their own models: --model (lenet by default) names none of them.
   EXPECT_NE(err.find("method combine, each pooled run's own model, 0 epochs"), std::string::npos) << err;
+  EXPECT_NE(err.find("combine / fashion_mnist (5 members"), std::string::npos) << err;
+  EXPECT_EQ(Json(Tmp("c/results.json"))["method_capabilities"]["uses_model_flag"], false);
   const std::vector<std::pair<std::string, int>> sources = {{"a", 0}, {"a", 1}, {"p", 0}, {"p", 1}, {"q", 0}};
   for (size_t i = 0; i < sources.size(); ++i) {
     EXPECT_TRUE(torch::equal(Member("c", static_cast<int>(i)), Member(sources[i].first, sources[i].second)))

@@ -169,6 +169,36 @@ TEST_F(MethodsTest, PackedEnsemblesTrainsEvaluatesSavesAndLoads) {
   EXPECT_DOUBLE_EQ(again.back().nll, rows.back().nll);
 }
 
+// A network whose layers are made in another order than they run: the
+// first made (the classifier) is taken for the input layer, so the widths
+// do not line up; the probe's failure is one line, before training.
+class ClassifierMadeFirst : public Network {
+ public:
+  explicit ClassifierMadeFirst(LayerFactory& layers) {
+    fc_ = RegisterLayer(*this, "fc", layers.Linear(4 * 6 * 6, kClasses, true));
+    conv_ = RegisterLayer(*this, "conv", layers.Conv2d(1, 4, 3, 1, 0, true));
+  }
+  torch::Tensor forward(const torch::Tensor& x) override {
+    return fc_.forward(torch::relu(conv_.forward(x)).flatten(1));
+  }
+
+ private:
+  torch::nn::AnyModule fc_, conv_;
+};
+
+TEST_F(MethodsTest, PackedNetworkThatDoesNotRunIsOneLine) {
+  context_.make_model = [](LayerFactory& layers) -> absl::StatusOr<std::shared_ptr<Network>> {
+    return std::shared_ptr<Network>(std::make_shared<ClassifierMadeFirst>(layers));
+  };
+  auto method = MakeMethod("packed_ensembles", "alpha=2,gamma=1");
+  ASSERT_TRUE(method.ok());
+  auto trained = (*method)->Train(context_);
+  ASSERT_FALSE(trained.ok());
+  EXPECT_THAT(std::string(trained.status().message()), HasSubstr("the packed network does not run ("));
+  EXPECT_THAT(std::string(trained.status().message()), ::testing::Not(HasSubstr("\n")));
+  EXPECT_TRUE(history_.empty());
+}
+
 // An architecture whose forward mixes channel blocks is refused before
 // training (alpha = members: no width rounded, the network runs).
 TEST_F(MethodsTest, PackedRefusesArchitecturesThatMixMembers) {

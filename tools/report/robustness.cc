@@ -86,10 +86,17 @@ ShiftSummary SummarizeShift(const RunGroup& group) {
   return out;
 }
 
-// Per corruption the mean over seeds, as a list.
+// Per corruption the mean over the seeds that have a value (a null metric,
+// NaN, leaves its seed out rather than the corruption), as a list.
 std::vector<double> CorruptionMeans(const std::map<std::string, std::vector<double>>& by_corruption) {
   std::vector<double> out;
-  for (const auto& [name, values] : by_corruption) out.push_back(StatOf(values).mean);
+  for (const auto& [name, values] : by_corruption) {
+    std::vector<double> finite;
+    for (double v : values) {
+      if (!std::isnan(v)) finite.push_back(v);
+    }
+    out.push_back(finite.empty() ? std::nan("") : StatOf(finite).mean);
+  }
   return out;
 }
 
@@ -200,8 +207,9 @@ absl::Status DrawRobustnessPlots(const std::vector<RunGroup>& groups, const std:
     const RunGroup& group = groups[g];
     const std::string label = DistinctLabel(groups, g);
     if (HasShift(group)) {
-      // severity, then per metric: the mean over corruptions (of the seeds' means), and the median, q25, q75
-      // over corruptions (of each corruption's mean over seeds). The clean row has one value: all four.
+      // severity, then per metric: the mean over corruptions (of the seeds' means, as the table), and the
+      // median, q25, q75 over corruptions (of each corruption's mean over seeds; the same corruptions where
+      // every seed ran the same --shift). The clean row has one value: all four.
       const ShiftSummary s = SummarizeShift(group);
       std::string rows = absl::StrCat("# ", label, " (size ", s.size, "): severity, then for each of error nll "
                                       "cnll_clean cnll_cv ece: mean median q25 q75 over corruptions\n");
