@@ -35,6 +35,7 @@
 #include <torch/types.h>
 #include <torch/utils.h>
 
+#include "engine/cpu_memory.h"
 #include "engine/cpu_threads.h"
 #include "engine/ensemble.h"
 #include "ensembles/method.h"
@@ -199,8 +200,10 @@ BENCHMARK_CAPTURE(BM_EvaluateEnsemble, masksembles, std::string("masksembles"), 
 }  // namespace
 }  // namespace ens
 
+// The driver's process settings (engine/cpu_threads.h, engine/cpu_memory.h), then Google Benchmark's main.
 int main(int argc, char** argv) {
   ens::RestartForFasterBlasKernels(argv);
+  ens::KeepFreedMemoryForReuse();
   const char* threads = std::getenv("ENS_THREADS");
   ens::ConfigureCpuThreads(threads != nullptr ? std::atoi(threads) : 0);
   benchmark::Initialize(&argc, argv);
