@@ -82,12 +82,12 @@ struct SizeSummary {
   Stat error, nll, cnll, brier, ece, dee;
 };
 
-// Per ensemble size present in any of the group's runs, ascending.
 // Group g's label, with its model, dataset or epochs where another group
 // of the same label differs in them (for legends and tables without those
 // columns): "deep_ensemble, 10 epochs".
 std::string DistinctLabel(const std::vector<RunGroup>& groups, size_t g);
 
+// Per ensemble size present in any of the group's runs, ascending.
 std::vector<SizeSummary> Summarize(const RunGroup& group);
 
 // The whole ensemble's cost over the group's runs.

@@ -21,11 +21,14 @@ def label(r):
     c = r["config"]
     return f"{c['method']} ({r['shift']['clean'][-1]['size']}, {c['epochs']} ep.)"
 
+# Run r's metrics at severity `sev` (0: clean; else the mean over corruptions)
+# and size index `si` (0: the smallest, -1: the largest).
+def row_of(r, sev, si=-1):
+    if sev == 0: return r["shift"]["clean"][si]
+    return [s for s in r["shift"]["mean_by_severity"] if s["severity"] == sev][0]["by_size"][si]
+
+sevs = [0] + [m["severity"] for m in runs[0]["shift"]["mean_by_severity"]]
 if per_run:
-    def row_of(r, sev):
-        if sev == 0: return r["shift"]["clean"][-1]
-        return [s for s in r["shift"]["mean_by_severity"] if s["severity"] == sev][0]["by_size"][-1]
-    sevs = [0] + [m["severity"] for m in runs[0]["shift"]["mean_by_severity"]]
     heads = ["clean" if v == 0 else f"severity {v}" for v in sevs]
     for metric, title, d in [("error", "error %", 2), ("nll", "NLL", 4)]:
         print(f"| method: {title} | " + " | ".join(heads) + " |")
@@ -54,14 +57,9 @@ def cell(vals, d):
     return f"{st.mean(vals):.{d}f} ± {st.stdev(vals):.{d}f}"
 print("| severity | size | error % | NLL | NLL at clean T | cNLL (cv) | ECE |")
 print("|---|---|---|---|---|---|---|")
-for sev in [0] + [m["severity"] for m in runs[0]["shift"]["mean_by_severity"]]:
+for sev in sevs:
     for si in [0, -1]:
-        cells = []
-        for m, d in [("error",2),("nll",4),("cnll_clean",4),("cnll_cv",4),("ece",4)]:
-            vals=[]
-            for r in runs:
-                vals.append(r["shift"]["clean"][si][m] if sev==0 else [s for s in r["shift"]["mean_by_severity"] if s["severity"]==sev][0]["by_size"][si][m])
-            cells.append(cell(vals, d))
+        cells = [cell([row_of(r, sev, si)[m] for r in runs], d) for m, d in METRICS]
         size = runs[0]["shift"]["clean"][si]["size"]
         print(f"| {'clean' if sev==0 else sev} | {size} | " + " | ".join(cells) + " |")
 print()
