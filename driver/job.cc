@@ -44,7 +44,7 @@ std::string DefaultOutDir(const RunConfig& config, const Method& method) {
 // What results.json records of the method, for readers that must know what
 // its members are (--dee_reference wants independently trained ones).
 nlohmann::json CapabilitiesOf(const Method& method) {
-  return {{"independent_members_on_shared_data", method.TrainsMembersTogether()},
+  return {{"independent_members_on_shared_data", method.IndependentMembersOnSharedData()},
           {"members_exchangeable", method.MembersExchangeable()},
           {"takes_user_schedule", method.TakesUserSchedule()},
           {"uses_model_flag", method.UsesModelFlag()}};

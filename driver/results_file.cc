@@ -1,8 +1,10 @@
 #include "driver/results_file.h"
 
 #include <fstream>
+#include <map>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace ens {
@@ -23,6 +25,92 @@ absl::StatusOr<nlohmann::json> ReadResultsFile(const std::string& path) {
   }
 }
 
+namespace {
+
+// Whether a run's members are networks trained independently on shared data.
+// Since 2026-12 results.json records the method's capabilities; an older file
+// says only the method's name, and the deep ensemble was the one method of
+// independently trained members besides `single`.
+absl::StatusOr<bool> RecordsIndependentMembers(const nlohmann::json& results, const std::string& file) {
+  const auto capabilities = results.find("method_capabilities");
+  if (capabilities == results.end()) return results.at("config").at("method").get<std::string>() == "deep_ensemble";
+  if (!capabilities->is_object()) {
+    return absl::DataLossError(absl::StrCat(file, ": method_capabilities is not an object"));
+  }
+  return capabilities->value("independent_members_on_shared_data", false);
+}
+
+// What trained a run's members, flattened ("params.dataset.train_limit" ->
+// "\"1500\""), without the seed; the validation split held out (val_seed,
+// whose default -1 is the run's seed) as "the validation split".
+using Recipe = std::map<std::string, std::string>;
+
+Recipe RecipeOf(const nlohmann::json& config) {  // throws nlohmann::json::exception
+  Recipe recipe;
+  for (const char* key : {"method", "model", "dataset", "schedule", "schedule_args", "epochs", "batch_size", "lr",
+                          "momentum", "nesterov", "weight_decay"}) {
+    recipe[key] = config.at(key).dump();
+  }
+  recipe["autocast"] = config.value("autocast", nlohmann::json("off")).dump();
+  for (const auto& [component, values] : config.at("params").items()) {
+    for (const auto& [name, value] : values.items()) recipe[absl::StrCat("params.", component, ".", name)] = value.dump();
+  }
+  const auto val_seed = recipe.find("params.dataset.val_seed");
+  if (val_seed != recipe.end()) {
+    int64_t seed = -1;
+    const std::string value = config.at("params").at("dataset").at("val_seed").get<std::string>();
+    if (!absl::SimpleAtoi(value, &seed)) seed = -1;
+    const bool none = recipe["params.dataset.val_size"] == "\"0\"";
+    recipe["the validation split"] =
+        none ? "none" : (seed < 0 ? config.at("seed").dump() : std::to_string(seed));
+    recipe.erase(val_seed);
+  }
+  return recipe;
+}
+
+}  // namespace
+
+std::string WhyNotOneDeepEnsemble(const std::vector<std::pair<std::string, nlohmann::json>>& runs) {
+  if (runs.empty()) return "no runs";
+  std::map<std::string, std::string> seeds;  // the seed -> the run that has it
+  Recipe first;
+  for (const auto& [name, results] : runs) {
+    Recipe recipe;
+    try {
+      absl::StatusOr<bool> independent = RecordsIndependentMembers(results, name);
+      if (!independent.ok()) return std::string(independent.status().message());
+      if (!*independent) {
+        return absl::StrCat("run ", name, " ('", results.at("config").at("method").get<std::string>(),
+                            "') is not networks trained independently on shared data");
+      }
+      recipe = RecipeOf(results.at("config"));
+      const std::string seed = results.at("config").at("seed").dump();
+      const auto [other, added] = seeds.emplace(seed, name);
+      if (!added) return absl::StrCat("runs ", other->second, " and ", name, " share seed ", seed);
+    } catch (const nlohmann::json::exception& e) {
+      return absl::StrCat("run ", name, ": results.json records no training recipe (", e.what(), ")");
+    }
+    if (seeds.size() == 1) {
+      first = std::move(recipe);
+      continue;
+    }
+    // Both ways: a key only one of them has differs too.
+    Recipe keys = first;
+    keys.insert(recipe.begin(), recipe.end());
+    for (const auto& key_value : keys) {
+      const std::string& key = key_value.first;
+      const auto a = first.find(key), b = recipe.find(key);
+      const std::string theirs = a == first.end() ? "none" : a->second;
+      const std::string ours = b == recipe.end() ? "none" : b->second;
+      if (theirs != ours) {
+        return absl::StrCat("runs ", runs.front().first, " and ", name, " differ in ", key, " (", theirs, " and ",
+                            ours, ")");
+      }
+    }
+  }
+  return "";
+}
+
 absl::StatusOr<std::vector<std::pair<double, double>>> ReadDeeReference(const std::string& path) {
   const std::string file = ResultsJsonPath(path);
   auto results = ReadResultsFile(file);
@@ -30,17 +118,9 @@ absl::StatusOr<std::vector<std::pair<double, double>>> ReadDeeReference(const st
   std::vector<std::pair<double, double>> reference;
   try {
     const std::string method = (*results).at("config").at("method").get<std::string>();
-    // Since 2026-12 results.json records the method's capabilities; an older
-    // file says only the method's name, and the deep ensemble was the one
-    // method of independently trained members besides `single`.
-    const auto capabilities = results->find("method_capabilities");
-    if (capabilities != results->end() && !capabilities->is_object()) {
-      return absl::DataLossError(absl::StrCat(file, ": method_capabilities is not an object"));
-    }
-    const bool independent = capabilities != results->end()
-                                 ? capabilities->value("independent_members_on_shared_data", false)
-                                 : method == "deep_ensemble";
-    if (!independent) {
+    const absl::StatusOr<bool> independent = RecordsIndependentMembers(*results, file);
+    if (!independent.ok()) return independent.status();
+    if (!*independent) {
       return absl::InvalidArgumentError(absl::StrCat("--dee_reference ", file, " is a '", method,
                                                      "' run, not independently trained members; DEE needs a deep "
                                                      "ensemble's run"));

@@ -32,6 +32,16 @@ absl::StatusOr<nlohmann::json> ReadResultsFile(const std::string& path);
 // build on other runs); errors name `path`.
 absl::StatusOr<RunConfig> ConfigFromResults(const nlohmann::json& results, const std::string& path);
 
+// Why the finished runs whose results.json are `runs`, their members pooled,
+// are not one deep ensemble; "" when they are: every run's members are
+// networks trained independently on shared data (its method_capabilities),
+// the runs share the recipe that trained them (method, model, dataset and
+// their parameters, schedule, epochs, batch size, optimiser, autocast) and
+// the validation split they held out, and no two share a seed. What lets a
+// deep ensemble trained in parts (`combine`) be a DEE reference.
+// `runs` pairs each run's name (for the message) with its parsed file.
+std::string WhyNotOneDeepEnsemble(const std::vector<std::pair<std::string, nlohmann::json>>& runs);
+
 // (size, cnll) pairs of a deep ensemble's results.json (or its directory),
 // ascending by size and starting at size 1; any other method is an error.
 absl::StatusOr<std::vector<std::pair<double, double>>> ReadDeeReference(const std::string& path);

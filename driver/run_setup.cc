@@ -65,9 +65,9 @@ absl::StatusOr<Components> ResolveComponents(const RunConfig& config) {
   ENS_ASSIGN_OR_RETURN(c.method, method_entry->factory(method_params));
   if (config.eval_orders > 1 && !c.method->MembersExchangeable()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "--eval_orders=", config.eval_orders, ": method '", config.method,
-        "' makes its members in a sequence (its curve over sizes follows it); averaging over orders is for "
-        "independently trained members and i.i.d. draws"));
+        "--eval_orders=", config.eval_orders, ": the members of method '", config.method,
+        "' are not exchangeable (made in a sequence, or pooled from runs of different recipes): its curve over "
+        "sizes follows their order; averaging over orders is for independently trained members and i.i.d. draws"));
   }
   ENS_ASSIGN_OR_RETURN(const auto* model_entry, ModelRegistry().Find(config.model));
   ENS_ASSIGN_OR_RETURN(c.model_params, Params::Parse(model_entry->schema, config.model_args,

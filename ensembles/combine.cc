@@ -4,9 +4,14 @@
 // forward selection with replacement from such a pool, --members steps, on
 // the validation split; the ensemble of size k is the selection after k
 // steps, and members/ensemble.json records the steps and the weights.
-// Neither trains: --epochs, --lr and --model do not apply.
+// Neither trains: --epochs, --lr and --model do not apply. Deep ensembles
+// of one recipe combined (a deep ensemble trained in parts) are a deep
+// ensemble: a --dee_reference, exchangeable for --eval_orders.
 #include <map>
+#include <optional>
 #include <utility>
+
+#include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -14,6 +19,7 @@
 #include "core/status_macros.h"
 #include "core/user_path.h"
 #include "datasets/batches.h"
+#include "driver/results_file.h"
 #include "ensembles/greedy_selection.h"
 #include "ensembles/method.h"
 #include "ensembles/pool_parts.h"
@@ -43,6 +49,8 @@ class CombineMethod : public Method {
   }
   bool TakesUserSchedule() const override { return false; }
   bool UsesModelFlag() const override { return false; }
+  bool IndependentMembersOnSharedData() const override { return WhyNotOneDeepEnsemble().empty(); }
+  bool MembersExchangeable() const override { return WhyNotOneDeepEnsemble().empty(); }
 
   absl::StatusOr<std::unique_ptr<Ensemble>> Train(const TrainContext& context) override {
     ENS_RETURN_IF_ERROR(PlannedEpochs(context).status());
@@ -53,13 +61,36 @@ class CombineMethod : public Method {
         context.progress->Message(absl::StrCat("combine: ", part.ensemble->size(), " members of ", part.run, " (",
                                                part.method, ", ", part.model, ")"));
       }
+      const std::string why_not = WhyNotOneDeepEnsemble();
+      context.progress->Message(why_not.empty() ? "combine: one deep ensemble (one recipe, its own seed per run)"
+                                                : absl::StrCat("combine: not one deep ensemble: ", why_not));
     }
     std::vector<PoolMember> members = AllMembers(parts);
     return std::unique_ptr<Ensemble>(new PooledEnsemble(std::move(parts), std::move(members)));
   }
 
  private:
+  // Read from the runs' results.json once, when first asked (before any
+  // work: --eval_orders is checked with the flags); a run that cannot be
+  // read is not one, and Train names it.
+  const std::string& WhyNotOneDeepEnsemble() const {
+    if (!why_not_one_deep_ensemble_) {
+      std::vector<std::pair<std::string, nlohmann::json>> results;
+      for (const std::string& run : runs_) {
+        absl::StatusOr<nlohmann::json> file = ReadResultsFile(ResultsJsonPath(UserPath(run)));
+        if (!file.ok()) {
+          why_not_one_deep_ensemble_ = std::string(file.status().message());
+          return *why_not_one_deep_ensemble_;
+        }
+        results.emplace_back(run, *std::move(file));
+      }
+      why_not_one_deep_ensemble_ = ::ens::WhyNotOneDeepEnsemble(results);
+    }
+    return *why_not_one_deep_ensemble_;
+  }
+
   std::vector<std::string> runs_;
+  mutable std::optional<std::string> why_not_one_deep_ensemble_;
 };
 
 class SelectMethod : public Method {

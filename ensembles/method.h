@@ -89,10 +89,14 @@ class Method {
   // Whether --model builds this method's networks (false for methods that
   // pool finished runs' members, each run with its own architecture).
   virtual bool UsesModelFlag() const { return true; }
-  // Whether the members are networks trained independently on the same data
-  // (--members_together applies; results.json records it as
-  // independent_members_on_shared_data, what a --dee_reference run must have).
+  // Whether the method trains its members as independent networks on the same
+  // data, so that --members_together may batch them.
   virtual bool TrainsMembersTogether() const { return false; }
+  // Whether the ensemble's members are networks trained independently on the
+  // same data, as a deep ensemble's (results.json records it as
+  // independent_members_on_shared_data, what a --dee_reference run must
+  // have): those the method trains, or (combine) finished runs' of one recipe.
+  virtual bool IndependentMembersOnSharedData() const { return TrainsMembersTogether(); }
   // Whether the members are exchangeable (independently trained, or i.i.d.
   // draws), so that a curve over ensemble sizes may average over their
   // orders (--eval_orders); false for members that come in a sequence

@@ -72,7 +72,7 @@ expect_error 2 "failed to load" --plugins="$root/tests/plugins/BUILD" --list
 grep -q "schedule 'cosine' is registered twice: at schedulers/schedules.cc:[0-9]* and at tests/plugins/duplicate_schedule_plugin.cc:[0-9]*" \
   "$tmp/err" || fail "duplicate message: $(cat "$tmp/err")"
 expect_error 2 "registered components while it was opened" --plugins="$root/tests/plugins/load_time_plugin.so" --list
-expect_error 2 "built for plugin API 999, this driver has API 6" --plugins="$root/tests/plugins/wrong_api_plugin.so" --list
+expect_error 2 "built for plugin API 999, this driver has API 7" --plugins="$root/tests/plugins/wrong_api_plugin.so" --list
 # The README's plugin example, compiled out of README.md: halving every epoch.
 "$driver" --plugins="$root/tests/plugins/readme_plugin.so" --schedule=halving --print_lr --epochs=2 \
   --iters_per_epoch=2 --lr=0.4 >"$tmp/halving" || fail "the README's plugin: --print_lr failed"
@@ -236,7 +236,7 @@ assert b["config"]["eval_orders"] == 4 and a["config"]["eval_orders"] == 1, (a["
 assert abs(a["metrics"][2]["nll"] - b["metrics"][2]["nll"]) < 1e-9, (a["metrics"][2], b["metrics"][2])
 assert abs(a["metrics"][0]["nll"] - b["metrics"][0]["nll"]) > 1e-9, "size 1 is member 0 alone, not averaged"
 PY
-expect_error 2 "--eval_orders=2: method 'snapshot' makes its members in a sequence" --method=snapshot \
+expect_error 2 "--eval_orders=2: the members of method 'snapshot' are not exchangeable (made in a sequence" --method=snapshot \
   --eval_orders=2 --dataset=synthetic --dry_run
 expect_error 2 "--eval_orders=0 must be >= 1" --eval_orders=0 --dataset=synthetic
 expect_error 2 "results.json: cannot open" --eval_only --out_dir="$tmp/nowhere"

@@ -6,7 +6,9 @@
 // member's test predictions are its own run's, bit for bit; a selection's
 // first step is the pool's best member on validation NLL; --eval_only reads
 // the combined run back; the progress line does not name --model's network;
-// bad pools are one line and exit code 2.
+// two deep ensembles of one recipe combined are one deep ensemble (a DEE
+// reference, --eval_orders), other pools are not; bad pools are one line and
+// exit code 2.
 #include <string>
 #include <vector>
 
@@ -84,6 +86,47 @@ TEST_F(CombineTest, CombinedMembersPredictAsInTheirOwnRuns) {
   EXPECT_EQ(manifest["parts"][1]["model"], "lenet");
   ASSERT_EQ(Driver(absl::StrCat("--eval_only --out_dir=", Tmp("c"), " --device=cpu --threads=1"), &err), 0) << err;
   EXPECT_DOUBLE_EQ(Json(Tmp("c/results.json"))["metrics"][4]["nll"].get<double>(), c["metrics"][4]["nll"].get<double>());
+}
+
+TEST_F(CombineTest, DeepEnsemblesOfOneRecipeCombineIntoOneDeepEnsemble) {
+  // a and b: the same recipe and validation split, seeds 1 and 2.
+  std::string err;
+  ASSERT_EQ(Driver(absl::StrCat("--method=combine --method_args=runs=", Tmp("a"), ":", Tmp("b"),
+                                " --eval_orders=3 --out_dir=", Tmp("ab"), kCommon),
+                   &err),
+            0)
+      << err;
+  EXPECT_NE(err.find("combine: one deep ensemble"), std::string::npos) << err;
+  const nlohmann::json ab = Json(Tmp("ab/results.json"));
+  EXPECT_EQ(ab["method_capabilities"]["independent_members_on_shared_data"], true);
+  EXPECT_EQ(ab["method_capabilities"]["members_exchangeable"], true);
+  // It is a reference for DEE: a's own ensemble measured against it.
+  ASSERT_EQ(Driver(absl::StrCat("--eval_only --out_dir=", Tmp("a"), " --dee_reference=", Tmp("ab"),
+                                " --device=cpu --threads=1"),
+                   &err),
+            0)
+      << err;
+  EXPECT_TRUE(Json(Tmp("a/results.json"))["metrics"][1]["dee"].is_number());
+  // With the packed run, or a run twice (the same members), it is not.
+  for (const std::string& runs : {absl::StrCat(Tmp("a"), ":", Tmp("p")), absl::StrCat(Tmp("a"), ":", Tmp("a"))}) {
+    ASSERT_EQ(Driver(absl::StrCat("--method=combine --method_args=runs=", runs, " --out_dir=", Tmp("ap"), " --overwrite",
+                                  kCommon),
+                     &err),
+              0)
+        << err;
+    EXPECT_NE(err.find("combine: not one deep ensemble: run"), std::string::npos) << err;
+    EXPECT_EQ(Json(Tmp("ap/results.json"))["method_capabilities"]["independent_members_on_shared_data"], false);
+    EXPECT_NE(Driver(absl::StrCat("--eval_only --out_dir=", Tmp("a"), " --dee_reference=", Tmp("ap"),
+                                  " --device=cpu --threads=1"),
+                     &err),
+              0);
+    EXPECT_NE(err.find("not independently trained members"), std::string::npos) << err;
+    EXPECT_EQ(Driver(absl::StrCat("--method=combine --method_args=runs=", runs, " --eval_orders=2 --dry_run --out_dir=",
+                                  Tmp("ap_orders"), kCommon),
+                     &err),
+              2);
+    EXPECT_NE(err.find("are not exchangeable"), std::string::npos) << err;
+  }
 }
 
 TEST_F(CombineTest, SelectionStartsFromThePoolsBestMemberAndRecordsItsWeights) {
