@@ -50,7 +50,13 @@ class CombineMethod : public Method {
   bool TakesUserSchedule() const override { return false; }
   bool UsesModelFlag() const override { return false; }
   bool IndependentMembersOnSharedData() const override { return WhyNotOneDeepEnsemble().empty(); }
-  bool MembersExchangeable() const override { return WhyNotOneDeepEnsemble().empty(); }
+  // A run that cannot be read leaves it open: the run fails naming it before
+  // any work (under --dry_run it may be a run still to be made), rather than
+  // --eval_orders with a reason that is not the cause.
+  bool MembersExchangeable() const override {
+    const bool one = WhyNotOneDeepEnsemble().empty();  // reads the runs: sets unreadable_run_
+    return one || unreadable_run_;
+  }
 
   absl::StatusOr<std::unique_ptr<Ensemble>> Train(const TrainContext& context) override {
     ENS_RETURN_IF_ERROR(PlannedEpochs(context).status());
@@ -79,6 +85,7 @@ class CombineMethod : public Method {
       for (const std::string& run : runs_) {
         absl::StatusOr<nlohmann::json> file = ReadResultsFile(ResultsJsonPath(UserPath(run)));
         if (!file.ok()) {
+          unreadable_run_ = true;
           why_not_one_deep_ensemble_ = std::string(file.status().message());
           return *why_not_one_deep_ensemble_;
         }
@@ -91,6 +98,7 @@ class CombineMethod : public Method {
 
   std::vector<std::string> runs_;
   mutable std::optional<std::string> why_not_one_deep_ensemble_;
+  mutable bool unreadable_run_ = false;
 };
 
 class SelectMethod : public Method {

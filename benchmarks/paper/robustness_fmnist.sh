@@ -9,7 +9,9 @@
 #   then, at the first seed, ONE_SEED_METHODS (default mc_dropout snapshot
 #   swag), each at one of three budgets:
 #   - around one network of EPOCHS epochs (the ensemble's first member, same
-#     seed), DRAWS test-time draws: mc_dropout, kfac_laplace;
+#     seed: read from deep_ensemble_s<seed> with weights_from= when that run
+#     is there, else trained again to the same weights), DRAWS test-time
+#     draws: mc_dropout, kfac_laplace;
 #   - one run of WHOLE epochs (default MEMBERS x EPOCHS, the deep ensemble's
 #     whole budget; the existing tables' is WHOLE=30 with EPOCHS=30):
 #     snapshot (MEMBERS cycles), fge (MEMBERS cycles of WHOLE/2/MEMBERS
@@ -25,10 +27,15 @@
 # The tables' budgets (every one-run method 30 epochs, the deep ensemble of
 # 10 networks of 30 epochs the DEE reference at the same per-member budget):
 #   MEMBERS=10 EPOCHS=30 WHOLE=30 DRAWS=30 (a GPU host: tools/shift/device_study.sh)
+# or, in parts: MEMBERS=5 EPOCHS=30 WHOLE=30 REFERENCE="0 1" makes the
+# reference by combining the deep ensembles of seeds 0 and 1
+# (deep_ensemble_ref, the test set only, its curve averaged over 20 member
+# orders); with REFERENCE every deep ensemble holds out the first seed's
+# validation split (val_seed), as combine's one deep ensemble must.
 #
 # Environment: SEEDS ("0 1 2"), ENSEMBLE_SEEDS (the seeds whose deep
 # ensembles run, default SEEDS; "" runs only ONE_SEED_METHODS), MEMBERS
-# (5), EPOCHS (5), WHOLE, DRAWS (10), DEVICE (auto), SEVERITIES
+# (5), EPOCHS (5), WHOLE, DRAWS (10), REFERENCE, DEVICE (auto), SEVERITIES
 # (1:2:3:4:5), ONE_SEED_METHODS, OOD_ARGS (default mnist:dir=MNIST_DIR),
 # AFTER_RUN (a shell command run after each run, e.g. to pack results).
 # `//:report` over OUT_ROOT gives mean and spread per setting.
@@ -52,13 +59,20 @@ run() {
   [[ -z ${AFTER_RUN:-} ]] || eval "$AFTER_RUN"
 }
 first=${seeds%% *}
+reference=${REFERENCE:-}
+ensemble_args=()  # the deep ensembles' --dataset_args
+[[ -n $reference ]] && ensemble_args=(--dataset_args="${dataset_args:+$dataset_args,}val_seed=$first")
 whole=${WHOLE:-$((members * epochs))}
 cycle=$((whole / 2 / members > 0 ? whole / 2 / members : 1))
 # budget METHOD: its flags in `flags` (the rules of the header); 1 if none.
 budget() {
   flags=(--method="$1" --seed="$first")
   case $1 in
-    mc_dropout|kfac_laplace) flags+=(--members="$draws" --epochs="$epochs") ;;
+    mc_dropout|kfac_laplace)
+      flags+=(--members="$draws" --epochs="$epochs")
+      if [[ -f $root/deep_ensemble_s$first/results.json ]]; then
+        flags+=(--method_args=weights_from="$root/deep_ensemble_s$first")
+      fi ;;
     snapshot) flags+=(--members="$members" --epochs="$whole") ;;
     fge) flags+=(--members="$members" --epochs="$whole" --method_args=cycle_epochs="$cycle") ;;
     swag|vi_ffg) flags+=(--members="$draws" --epochs="$whole") ;;
@@ -73,8 +87,15 @@ for method in $one_seed; do  # before hours of deep ensembles, not after
   budget "$method" || { echo "robustness_fmnist.sh: no budget rule for method '$method' (ONE_SEED_METHODS)" >&2; exit 2; }
 done
 for seed in ${ENSEMBLE_SEEDS-$seeds}; do
-  run "deep_ensemble_s$seed" --method=deep_ensemble --members="$members" --epochs="$epochs" --seed="$seed"
+  run "deep_ensemble_s$seed" --method=deep_ensemble --members="$members" --epochs="$epochs" --seed="$seed" \
+    "${ensemble_args[@]}"
 done
+if [[ -n $reference ]]; then
+  parts=()
+  for seed in $reference; do parts+=("$root/deep_ensemble_s$seed"); done
+  parts_list=$(IFS=:; echo "${parts[*]}")
+  run deep_ensemble_ref --method=combine --method_args=runs="$parts_list" --ood= --ood_args= --shift= --eval_orders=20
+fi
 for method in $one_seed; do
   budget "$method"
   run "$method" "${flags[@]}"

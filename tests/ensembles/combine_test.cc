@@ -127,6 +127,12 @@ TEST_F(CombineTest, DeepEnsemblesOfOneRecipeCombineIntoOneDeepEnsemble) {
               2);
     EXPECT_NE(err.find("are not exchangeable"), std::string::npos) << err;
   }
+  // A run that is not there is named, not taken for one of another recipe.
+  EXPECT_EQ(Driver(absl::StrCat("--method=combine --method_args=runs=", Tmp("a"), ":", Tmp("nowhere"),
+                                " --eval_orders=2 --out_dir=", Tmp("ap_orders"), kCommon),
+                   &err),
+            2);
+  EXPECT_NE(err.find("nowhere/results.json: cannot open"), std::string::npos) << err;
 }
 
 TEST_F(CombineTest, SelectionStartsFromThePoolsBestMemberAndRecordsItsWeights) {
