@@ -356,6 +356,17 @@ absl::Status RunEvalOnly(const RunConfig& flags) {
   results.config = run.config;
   results.component_params = run.components.params;
   results.method_capabilities = CapabilitiesOf(*run.components.method);
+  // What the members are was settled when they were made: the run's record
+  // stands (a combined run's parts may have moved since, or be unreadable
+  // from here).
+  const nlohmann::json recorded = run.results.value("method_capabilities", nlohmann::json::object());
+  for (const char* key : {"independent_members_on_shared_data", "members_exchangeable"}) {
+    if (recorded.is_object() && recorded.contains(key)) results.method_capabilities[key] = recorded[key];
+  }
+  if (flags.eval_orders > 1 && !results.method_capabilities.value("members_exchangeable", false)) {
+    return absl::InvalidArgumentError(absl::StrCat("--eval_orders=", flags.eval_orders, ": ", out_dir,
+                                                   "/results.json records members that are not exchangeable"));
+  }
   results.device = run.device.str();
   ProgressReporter progress(stderr, isatty(2) != 0);
   ENS_ASSIGN_OR_RETURN(const std::unique_ptr<EvaluationSets> sets,

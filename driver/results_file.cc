@@ -41,8 +41,10 @@ absl::StatusOr<bool> RecordsIndependentMembers(const nlohmann::json& results, co
 }
 
 // What trained a run's members, flattened ("params.dataset.train_limit" ->
-// "\"1500\""), without the seed; the validation split held out (val_seed,
-// whose default -1 is the run's seed) as "the validation split".
+// "\"1500\""), without the seed and the dataset's file and reading settings
+// (another machine's copy); the validation split held out (val_seed, whose
+// default -1, and whose absence in files older than it, is the run's seed) as
+// "the validation split".
 using Recipe = std::map<std::string, std::string>;
 
 Recipe RecipeOf(const nlohmann::json& config) {  // throws nlohmann::json::exception
@@ -55,16 +57,15 @@ Recipe RecipeOf(const nlohmann::json& config) {  // throws nlohmann::json::excep
   for (const auto& [component, values] : config.at("params").items()) {
     for (const auto& [name, value] : values.items()) recipe[absl::StrCat("params.", component, ".", name)] = value.dump();
   }
-  const auto val_seed = recipe.find("params.dataset.val_seed");
-  if (val_seed != recipe.end()) {
-    int64_t seed = -1;
-    const std::string value = config.at("params").at("dataset").at("val_seed").get<std::string>();
-    if (!absl::SimpleAtoi(value, &seed)) seed = -1;
-    const bool none = recipe["params.dataset.val_size"] == "\"0\"";
-    recipe["the validation split"] =
-        none ? "none" : (seed < 0 ? config.at("seed").dump() : std::to_string(seed));
-    recipe.erase(val_seed);
+  for (const char* reading : {"dir", "stream", "stream_workers", "prefetch"}) {
+    recipe.erase(absl::StrCat("params.dataset.", reading));
   }
+  const nlohmann::json& dataset = config.at("params").at("dataset");
+  int64_t seed = -1;
+  if (dataset.contains("val_seed") && !absl::SimpleAtoi(dataset.at("val_seed").get<std::string>(), &seed)) seed = -1;
+  recipe.erase("params.dataset.val_seed");
+  const bool none = dataset.value("val_size", std::string()) == "0";
+  recipe["the validation split"] = none ? "none" : (seed < 0 ? config.at("seed").dump() : std::to_string(seed));
   return recipe;
 }
 
@@ -82,6 +83,10 @@ std::string WhyNotOneDeepEnsemble(const std::vector<std::pair<std::string, nlohm
       if (!*independent) {
         return absl::StrCat("run ", name, " ('", results.at("config").at("method").get<std::string>(),
                             "') is not networks trained independently on shared data");
+      }
+      // A pooled run's config is its own flags, not its members' recipe.
+      if (!results.value("method_capabilities", nlohmann::json::object()).value("uses_model_flag", true)) {
+        return absl::StrCat("run ", name, " pools other runs; name those runs instead");
       }
       recipe = RecipeOf(results.at("config"));
       const std::string seed = results.at("config").at("seed").dump();

@@ -66,8 +66,8 @@ absl::StatusOr<Components> ResolveComponents(const RunConfig& config) {
   if (config.eval_orders > 1 && !c.method->MembersExchangeable()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--eval_orders=", config.eval_orders, ": the members of method '", config.method,
-        "' are not exchangeable (made in a sequence, or pooled from runs of different recipes): its curve over "
-        "sizes follows their order; averaging over orders is for independently trained members and i.i.d. draws"));
+        "' are not exchangeable (", c.method->WhyMembersNotExchangeable(),
+        "); averaging over orders is for independently trained members and i.i.d. draws"));
   }
   ENS_ASSIGN_OR_RETURN(const auto* model_entry, ModelRegistry().Find(config.model));
   ENS_ASSIGN_OR_RETURN(c.model_params, Params::Parse(model_entry->schema, config.model_args,

@@ -57,6 +57,9 @@ class CombineMethod : public Method {
     const bool one = WhyNotOneDeepEnsemble().empty();  // reads the runs: sets unreadable_run_
     return one || unreadable_run_;
   }
+  std::string WhyMembersNotExchangeable() const override {
+    return absl::StrCat("its runs are not one deep ensemble: ", WhyNotOneDeepEnsemble());
+  }
 
   absl::StatusOr<std::unique_ptr<Ensemble>> Train(const TrainContext& context) override {
     ENS_RETURN_IF_ERROR(PlannedEpochs(context).status());

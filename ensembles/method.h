@@ -102,6 +102,11 @@ class Method {
   // orders (--eval_orders); false for members that come in a sequence
   // (snapshots, cycles, a chain's samples, boosting's stages).
   virtual bool MembersExchangeable() const { return false; }
+  // Why not, for --eval_orders' refusal (asked only when MembersExchangeable
+  // is false).
+  virtual std::string WhyMembersNotExchangeable() const {
+    return "made in a sequence: the curve over sizes follows their order";
+  }
 };
 
 using MethodFactory = std::function<absl::StatusOr<std::unique_ptr<Method>>(const Params& params)>;

@@ -10,8 +10,10 @@
 #   swag), each at one of three budgets:
 #   - around one network of EPOCHS epochs (the ensemble's first member, same
 #     seed: read from deep_ensemble_s<seed> with weights_from= when that run
-#     is there, else trained again to the same weights), DRAWS test-time
-#     draws: mc_dropout, kfac_laplace;
+#     is there, else trained again to the same weights; an OUT_ROOT reused
+#     with other EPOCHS or DATASET_ARGS keeps its old, finished deep
+#     ensembles and would lend them), DRAWS test-time draws: mc_dropout,
+#     kfac_laplace;
 #   - one run of WHOLE epochs (default MEMBERS x EPOCHS, the deep ensemble's
 #     whole budget; the existing tables' is WHOLE=30 with EPOCHS=30):
 #     snapshot (MEMBERS cycles), fge (MEMBERS cycles of WHOLE/2/MEMBERS
@@ -30,8 +32,9 @@
 # or, in parts: MEMBERS=5 EPOCHS=30 WHOLE=30 REFERENCE="0 1" makes the
 # reference by combining the deep ensembles of seeds 0 and 1
 # (deep_ensemble_ref, the test set only, its curve averaged over 20 member
-# orders); with REFERENCE every deep ensemble holds out the first seed's
-# validation split (val_seed), as combine's one deep ensemble must.
+# orders; a row of its own in //:report over OUT_ROOT); with REFERENCE every
+# deep ensemble holds out the first seed's validation split (val_seed, unless
+# DATASET_ARGS names one), as combine's one deep ensemble must.
 #
 # Environment: SEEDS ("0 1 2"), ENSEMBLE_SEEDS (the seeds whose deep
 # ensembles run, default SEEDS; "" runs only ONE_SEED_METHODS), MEMBERS
@@ -61,7 +64,9 @@ run() {
 first=${seeds%% *}
 reference=${REFERENCE:-}
 ensemble_args=()  # the deep ensembles' --dataset_args
-[[ -n $reference ]] && ensemble_args=(--dataset_args="${dataset_args:+$dataset_args,}val_seed=$first")
+if [[ -n $reference && $dataset_args != *val_seed=* ]]; then
+  ensemble_args=(--dataset_args="${dataset_args:+$dataset_args,}val_seed=$first")
+fi
 whole=${WHOLE:-$((members * epochs))}
 cycle=$((whole / 2 / members > 0 ? whole / 2 / members : 1))
 # budget METHOD: its flags in `flags` (the rules of the header); 1 if none.
@@ -88,7 +93,7 @@ for method in $one_seed; do  # before hours of deep ensembles, not after
 done
 for seed in ${ENSEMBLE_SEEDS-$seeds}; do
   run "deep_ensemble_s$seed" --method=deep_ensemble --members="$members" --epochs="$epochs" --seed="$seed" \
-    "${ensemble_args[@]}"
+    ${ensemble_args[@]+"${ensemble_args[@]}"}
 done
 if [[ -n $reference ]]; then
   parts=()

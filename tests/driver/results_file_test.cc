@@ -78,10 +78,16 @@ TEST(WhyNotOneDeepEnsemble, NamesWhatDiffers) {
   autocast["config"]["autocast"] = "bf16";
   EXPECT_EQ(WhyNot({s0, autocast}), "runs r0 and r1 differ in autocast (\"off\" and \"bf16\")");
   EXPECT_EQ(WhyNot({s0, other, DeepEnsembleRun(0)}), "runs r0 and r2 share seed 0");
-  // Output-only settings are no part of the recipe.
+  // Output-only settings and another machine's copy of the data are no part of the recipe.
   nlohmann::json elsewhere = other;
   elsewhere["config"]["out_dir"] = "runs/elsewhere";
+  elsewhere["config"]["params"]["dataset"]["dir"] = "/mnt/other/fashion-mnist";
   EXPECT_EQ(WhyNot({s0, elsewhere}), "");
+  // A file from before val_seed: each seed held out its own split.
+  nlohmann::json before0 = DeepEnsembleRun(0), before1 = DeepEnsembleRun(1);
+  before0["config"]["params"]["dataset"].erase("val_seed");
+  before1["config"]["params"]["dataset"].erase("val_seed");
+  EXPECT_EQ(WhyNot({before0, before1}), "runs r0 and r1 differ in the validation split (0 and 1)");
 }
 
 TEST(WhyNotOneDeepEnsemble, NamesARunOfOtherMembers) {
@@ -100,6 +106,11 @@ TEST(WhyNotOneDeepEnsemble, NamesARunOfOtherMembers) {
   EXPECT_NE(WhyNot({DeepEnsembleRun(0), no_params}).find("run r1: results.json records no training recipe"),
             std::string::npos);
   EXPECT_EQ(WhyNot({}), "no runs");
+  // A combined run records its own flags, not its members' recipe.
+  nlohmann::json pooled = DeepEnsembleRun(1);
+  pooled["config"]["method"] = "combine";
+  pooled["method_capabilities"]["uses_model_flag"] = false;
+  EXPECT_EQ(WhyNot({DeepEnsembleRun(0), pooled}), "run r1 pools other runs; name those runs instead");
 }
 
 }  // namespace

@@ -107,6 +107,15 @@ TEST_F(CombineTest, DeepEnsemblesOfOneRecipeCombineIntoOneDeepEnsemble) {
             0)
       << err;
   EXPECT_TRUE(Json(Tmp("a/results.json"))["metrics"][1]["dee"].is_number());
+  // The verdict stays with the combined run when its parts are gone.
+  ASSERT_EQ(RunCommand(absl::StrCat("cp -r ", Tmp("ab"), " ", Tmp("ab_alone"), " && sed -i 's|", Tmp("b"), "|",
+                                    Tmp("b_gone"), "|g' ", Tmp("ab_alone/results.json"))),
+            0);
+  ASSERT_EQ(Driver(absl::StrCat("--eval_only --eval_orders=2 --out_dir=", Tmp("ab_alone"), " --device=cpu --threads=1"),
+                   &err),
+            0)
+      << err;
+  EXPECT_EQ(Json(Tmp("ab_alone/results.json"))["method_capabilities"]["independent_members_on_shared_data"], true);
   // With the packed run, or a run twice (the same members), it is not.
   for (const std::string& runs : {absl::StrCat(Tmp("a"), ":", Tmp("p")), absl::StrCat(Tmp("a"), ":", Tmp("a"))}) {
     ASSERT_EQ(Driver(absl::StrCat("--method=combine --method_args=runs=", runs, " --out_dir=", Tmp("ap"), " --overwrite",
@@ -125,8 +134,16 @@ TEST_F(CombineTest, DeepEnsemblesOfOneRecipeCombineIntoOneDeepEnsemble) {
                                   Tmp("ap_orders"), kCommon),
                      &err),
               2);
-    EXPECT_NE(err.find("are not exchangeable"), std::string::npos) << err;
+    EXPECT_NE(err.find("are not exchangeable (its runs are not one deep ensemble: run"), std::string::npos) << err;
   }
+  // Its record stands too when the parts are gone (here: a:a).
+  ASSERT_EQ(RunCommand(absl::StrCat("cp -r ", Tmp("ap"), " ", Tmp("ap_alone"), " && sed -i 's|", Tmp("a"), "|",
+                                    Tmp("a_gone"), "|g' ", Tmp("ap_alone/results.json"))),
+            0);
+  EXPECT_EQ(Driver(absl::StrCat("--eval_only --eval_orders=2 --out_dir=", Tmp("ap_alone"), " --device=cpu --threads=1"),
+                   &err),
+            2);
+  EXPECT_NE(err.find("records members that are not exchangeable"), std::string::npos) << err;
   // A run that is not there is named, not taken for one of another recipe.
   EXPECT_EQ(Driver(absl::StrCat("--method=combine --method_args=runs=", Tmp("a"), ":", Tmp("nowhere"),
                                 " --eval_orders=2 --out_dir=", Tmp("ap_orders"), kCommon),
