@@ -34,7 +34,8 @@ namespace ens {
 //    normalisation); BatchNormRecompute takes the context's BatchMaker.
 // 6: Method::UsesModelFlag; Dataset::held_out_test_images, and OodContext
 //    without dataset_args.
-// 7: Method::IndependentMembersOnSharedData (combine's runs of one recipe).
+// 7: Method::IndependentMembersOnSharedData (combine's runs of one recipe),
+//    Method::WhyMembersNotExchangeable.
 inline constexpr int kPluginApiVersion = 7;
 
 // Every version keeps api_version first: the loader reads it before trusting
