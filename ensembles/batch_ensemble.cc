@@ -77,14 +77,10 @@ class FastWeightLayerImpl : public torch::nn::Module {
     const torch::Tensor scaled = (x.reshape(by_member) * r_.view(per_channel)).reshape(x.sizes());
     // Stride, padding and dilation per dimension, as LibTorch's FLOP
     // estimate reads them (engine/flops.h).
-    // A Linear's product split over the cores where that pays off, as the
-    // standard layer's (models/threaded_linear.h).
-    torch::Tensor y;
-    if (weight_.dim() == 4) {
-      y = torch::conv2d(scaled, weight_, {}, {stride_, stride_}, {padding_, padding_}, {1, 1});
-    } else {
-      y = ThreadedLinearPaysOff() ? ThreadedLinearForward(scaled, weight_, {}) : torch::linear(scaled, weight_);
-    }
+    // A Linear's product as the standard layer's (models/threaded_linear.h).
+    torch::Tensor y = weight_.dim() == 4
+                          ? torch::conv2d(scaled, weight_, {}, {stride_, stride_}, {padding_, padding_}, {1, 1})
+                          : LinearForward(scaled, weight_, {});
     std::vector<int64_t> y_by_member = {members_, n};
     for (int64_t d = 1; d < y.dim(); ++d) y_by_member.push_back(y.size(d));
     std::vector<int64_t> out_channel = {members_, 1, -1};

@@ -108,9 +108,11 @@ Tensor ThreadedLinearForward(const Tensor& x, const Tensor& weight, const Tensor
 
 bool ThreadedLinearPaysOff() { return ThreadedLinearSplits() && !at::globalContext().hasMKL(); }
 
-torch::Tensor ThreadedLinearImpl::forward(const torch::Tensor& input) {
-  if (!ThreadedLinearPaysOff()) return torch::nn::functional::linear(input, weight, bias);
-  return ThreadedLinearForward(input, weight, bias);
+torch::Tensor LinearForward(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+  if (!ThreadedLinearPaysOff()) return torch::nn::functional::linear(x, weight, bias);
+  return ThreadedLinearForward(x, weight, bias);
 }
+
+torch::Tensor ThreadedLinearImpl::forward(const torch::Tensor& input) { return LinearForward(input, weight, bias); }
 
 }  // namespace ens

@@ -36,9 +36,13 @@ bool ThreadedLinearSplits();
 // docs/PERFORMANCE.md); OpenBLAS, held at one thread (Debian's 1.13), is not.
 bool ThreadedLinearPaysOff();
 
+// ThreadedLinearForward where ThreadedLinearPaysOff(), LibTorch's linear
+// elsewhere: the forward of every fully connected layer (ThreadedLinear,
+// BatchEnsemble's shared weight).
+torch::Tensor LinearForward(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias);
+
 // torch::nn::Linear (same options, parameters and initialisation) whose
-// forward is ThreadedLinearForward where ThreadedLinearPaysOff(), LibTorch's
-// linear elsewhere.
+// forward is LinearForward.
 class ThreadedLinearImpl : public torch::nn::LinearImpl {
  public:
   using torch::nn::LinearImpl::LinearImpl;
