@@ -41,7 +41,10 @@
 # (5), EPOCHS (5), WHOLE, DRAWS (10), REFERENCE, DEVICE (auto), SEVERITIES
 # (1:2:3:4:5), ONE_SEED_METHODS, OOD_ARGS (default mnist:dir=MNIST_DIR),
 # AFTER_RUN (a shell command run after each run, e.g. to pack results).
-# `//:report` over OUT_ROOT gives mean and spread per setting.
+# `//:report` over OUT_ROOT gives mean and spread per setting. The same
+# command again over the same OUT_ROOT goes on where it stopped: a finished
+# run (its results.json) is kept, an interrupted one resumes from its
+# checkpoints (--resume, which refuses other flags than the run started with).
 set -euo pipefail
 driver=${1:-bazel-bin/driver/driver}
 root=${2:-runs/robustness_fmnist}
@@ -57,8 +60,15 @@ common=(--model=lenet --dataset=fashion_mnist --lr=0.05 --momentum=0.9 --weight_
 [[ -n $dataset_args ]] && common+=(--dataset_args="$dataset_args")
 run() {
   local name=$1; shift
-  echo "== $name: $*"
-  "$driver" "${common[@]}" --out_dir="$root/$name" "$@" || echo "== $name: exit code $?"
+  if [[ -f $root/$name/results.json ]]; then
+    echo "== $name: finished earlier, kept"
+  elif [[ -f $root/$name/checkpoints/job.json ]]; then
+    echo "== $name: resuming: $*"
+    "$driver" "${common[@]}" --out_dir="$root/$name" "$@" --resume || echo "== $name: exit code $?"
+  else
+    echo "== $name: $*"
+    "$driver" "${common[@]}" --out_dir="$root/$name" "$@" || echo "== $name: exit code $?"
+  fi
   [[ -z ${AFTER_RUN:-} ]] || eval "$AFTER_RUN"
 }
 first=${seeds%% *}
