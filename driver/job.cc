@@ -50,17 +50,12 @@ nlohmann::json CapabilitiesOf(const Method& method) {
           {"uses_model_flag", method.UsesModelFlag()}};
 }
 
-// What defines the training of a run (a resumed run must match it): every
-// component with its parsed parameters, the budget, optimiser, seed, device.
+// What defines the training of a run (a resumed run must match it), with the
+// device the flag resolved to.
 nlohmann::json TrainingIdentity(const RunConfig& c, const Components& components, torch::Device device) {
-  nlohmann::json params = nlohmann::json::object();
-  for (const auto& [component, values] : components.params) params[component] = values;
-  return {{"method", c.method},     {"model", c.model},       {"dataset", c.dataset},
-          {"schedule", c.schedule}, {"params", params},       {"members", c.members},
-          {"epochs", c.epochs},     {"batch_size", c.batch_size}, {"lr", c.lr},
-          {"momentum", c.momentum}, {"nesterov", c.nesterov}, {"weight_decay", c.weight_decay},
-          {"seed", c.seed},         {"device", device.str()}, {"on_divergence", c.on_divergence},
-          {"channels_last", c.channels_last}, {"autocast", c.autocast}, {"members_together", c.members_together}};
+  nlohmann::json identity = TrainingIdentityOf(ConfigToJson(c, components.params));
+  identity["device"] = device.str();
+  return identity;
 }
 
 // The deep-ensemble curve for DEE, read before any training starts.

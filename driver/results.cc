@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/short_number.h"
+#include "driver/results_file.h"
 #include "engine/checkpoint.h"
 #include "absl/strings/str_format.h"
 
@@ -39,26 +40,7 @@ nlohmann::json CostToJson(const RunCost& c) {
 }  // namespace
 
 nlohmann::json ResultsToJson(const RunResults& r) {
-  const RunConfig& c = r.config;
-  nlohmann::json config = {
-      {"method", c.method},         {"method_args", c.method_args},   {"model", c.model},
-      {"model_args", c.model_args}, {"dataset", c.dataset},           {"dataset_args", c.dataset_args},
-      {"schedule", c.schedule},     {"schedule_args", c.schedule_args}, {"members", c.members},
-      {"epochs", c.epochs},         {"batch_size", c.batch_size},     {"lr", c.lr},
-      {"momentum", c.momentum},     {"nesterov", c.nesterov},         {"weight_decay", c.weight_decay},
-      {"seed", c.seed},             {"device", c.device},             {"threads", c.threads},
-      {"eval_sizes", c.eval_sizes}, {"eval_batch_size", c.eval_batch_size}, {"cnll_splits", c.cnll_splits},
-      {"eval_orders", c.eval_orders},
-      {"dee_reference", c.dee_reference}, {"on_divergence", c.on_divergence},
-      {"ood", c.robustness.ood}, {"ood_args", c.robustness.ood_args}, {"shift", c.robustness.shift},
-      {"shift_severities", c.robustness.shift_severities}, {"shift_args", c.robustness.shift_args},
-      {"channels_last", c.channels_last}, {"autocast", c.autocast},
-      {"cudnn_benchmark", c.cudnn_benchmark}, {"members_together", c.members_together},
-      {"command_line", c.command_line},
-  };
-  nlohmann::json params = nlohmann::json::object();
-  for (const auto& [component, values] : r.component_params) params[component] = values;
-  config["params"] = params;
+  const nlohmann::json config = ConfigToJson(r.config, r.component_params);
 
   nlohmann::json history = nlohmann::json::array();
   for (const auto& e : r.history) history.push_back(EpochRecordToJson(e));

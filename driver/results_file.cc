@@ -40,20 +40,33 @@ absl::StatusOr<bool> RecordsIndependentMembers(const nlohmann::json& results, co
   return capabilities->value("independent_members_on_shared_data", false);
 }
 
+// The training settings of a config block, in two lists. The recipe decides
+// how members are trained: runs that share it, their components' parameters
+// and the validation split train members of one recipe. The run's own
+// settings may differ between the parts of one deep ensemble, not between a
+// run and its resumption. A new training flag goes into one of them.
+constexpr const char* kRecipeSettings[] = {"method", "model",    "dataset",      "schedule", "epochs",  "batch_size",
+                                           "lr",     "momentum", "nesterov",     "weight_decay", "autocast"};
+constexpr const char* kRunSettings[] = {"members", "seed", "device", "on_divergence", "channels_last",
+                                        "members_together"};
+
+// A recipe setting of `config`; files older than a flag were trained at its default.
+const nlohmann::json& RecipeSetting(const nlohmann::json& config, const char* key) {
+  static const nlohmann::json kAutocastBefore("off");
+  if (!config.contains(key) && std::string(key) == "autocast") return kAutocastBefore;
+  return config.at(key);
+}
+
 // What trained a run's members, flattened ("params.dataset.train_limit" ->
-// "\"1500\""), without the seed and the dataset's file and reading settings
-// (another machine's copy); the validation split held out (val_seed, whose
-// default -1, and whose absence in files older than it, is the run's seed) as
-// "the validation split".
+// "\"1500\""), without the dataset's file and reading settings (another
+// machine's copy); the validation split held out (val_seed, whose default -1,
+// and whose absence in files older than it, is the run's seed) as "the
+// validation split".
 using Recipe = std::map<std::string, std::string>;
 
 Recipe RecipeOf(const nlohmann::json& config) {  // throws nlohmann::json::exception
   Recipe recipe;
-  for (const char* key : {"method", "model", "dataset", "schedule", "schedule_args", "epochs", "batch_size", "lr",
-                          "momentum", "nesterov", "weight_decay"}) {
-    recipe[key] = config.at(key).dump();
-  }
-  recipe["autocast"] = config.value("autocast", nlohmann::json("off")).dump();
+  for (const char* key : kRecipeSettings) recipe[key] = RecipeSetting(config, key).dump();
   for (const auto& [component, values] : config.at("params").items()) {
     for (const auto& [name, value] : values.items()) recipe[absl::StrCat("params.", component, ".", name)] = value.dump();
   }
@@ -149,6 +162,37 @@ absl::StatusOr<std::vector<std::pair<double, double>>> ReadDeeReference(const st
                                                    "deep ensemble's curve over sizes"));
   }
   return reference;
+}
+
+nlohmann::json ConfigToJson(const RunConfig& c,
+                            const std::map<std::string, std::map<std::string, std::string>>& params) {
+  nlohmann::json config = {
+      {"method", c.method},         {"method_args", c.method_args},   {"model", c.model},
+      {"model_args", c.model_args}, {"dataset", c.dataset},           {"dataset_args", c.dataset_args},
+      {"schedule", c.schedule},     {"schedule_args", c.schedule_args}, {"members", c.members},
+      {"epochs", c.epochs},         {"batch_size", c.batch_size},     {"lr", c.lr},
+      {"momentum", c.momentum},     {"nesterov", c.nesterov},         {"weight_decay", c.weight_decay},
+      {"seed", c.seed},             {"device", c.device},             {"threads", c.threads},
+      {"eval_sizes", c.eval_sizes}, {"eval_batch_size", c.eval_batch_size}, {"cnll_splits", c.cnll_splits},
+      {"eval_orders", c.eval_orders},
+      {"dee_reference", c.dee_reference}, {"on_divergence", c.on_divergence},
+      {"ood", c.robustness.ood}, {"ood_args", c.robustness.ood_args}, {"shift", c.robustness.shift},
+      {"shift_severities", c.robustness.shift_severities}, {"shift_args", c.robustness.shift_args},
+      {"channels_last", c.channels_last}, {"autocast", c.autocast},
+      {"cudnn_benchmark", c.cudnn_benchmark}, {"members_together", c.members_together},
+      {"command_line", c.command_line},
+  };
+  nlohmann::json components = nlohmann::json::object();
+  for (const auto& [component, values] : params) components[component] = values;
+  config["params"] = components;
+  return config;
+}
+
+nlohmann::json TrainingIdentityOf(const nlohmann::json& config) {
+  nlohmann::json identity = {{"params", config.at("params")}};
+  for (const char* key : kRecipeSettings) identity[key] = config.at(key);
+  for (const char* key : kRunSettings) identity[key] = config.at(key);
+  return identity;
 }
 
 absl::StatusOr<RunConfig> ConfigFromResults(const nlohmann::json& results, const std::string& path) {

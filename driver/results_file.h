@@ -4,6 +4,7 @@
 #ifndef ENSEMBLES_DRIVER_RESULTS_FILE_H_
 #define ENSEMBLES_DRIVER_RESULTS_FILE_H_
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,6 +28,18 @@ bool NamesRuns(absl::string_view key);
 
 // The parsed file; errors name it.
 absl::StatusOr<nlohmann::json> ReadResultsFile(const std::string& path);
+
+// The config block of results.json: the run's flags and `params`, its
+// components' parsed parameters (defaults included), per component.
+nlohmann::json ConfigToJson(const RunConfig& c,
+                            const std::map<std::string, std::map<std::string, std::string>>& params);
+
+// What defines the training of a run, from its config block (a resumed run
+// must match it): the settings of its members' recipe (those
+// WhyNotOneDeepEnsemble compares), the run's own (members, seed, device, ...)
+// and every component's parameters. results_file.cc keeps the one list of
+// training settings that both read: a new training flag goes there.
+nlohmann::json TrainingIdentityOf(const nlohmann::json& config);
 
 // The config stored by a finished run (--eval_only, //:predict, runs that
 // build on other runs); errors name `path`.

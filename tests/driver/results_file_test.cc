@@ -4,6 +4,7 @@
 // seed, or a method whose members are not independent networks is named.
 #include "driver/results_file.h"
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -111,6 +112,39 @@ TEST(WhyNotOneDeepEnsemble, NamesARunOfOtherMembers) {
   pooled["config"]["method"] = "combine";
   pooled["method_capabilities"]["uses_model_flag"] = false;
   EXPECT_EQ(WhyNot({DeepEnsembleRun(0), pooled}), "run r1 pools other runs; name those runs instead");
+}
+
+// The identity a resumed run must match: interrupted runs' job.json hold
+// these keys, so a change here leaves them unresumable (say so in the README).
+TEST(TrainingIdentity, IsTheRecipeAndTheRunsOwnSettings) {
+  RunConfig c;
+  c.method = "deep_ensemble";
+  c.model = "lenet";
+  c.dataset = "fashion_mnist";
+  const std::map<std::string, std::map<std::string, std::string>> params = {{"dataset", {{"val_size", "5000"}}}};
+  const nlohmann::json identity = TrainingIdentityOf(ConfigToJson(c, params));
+  std::vector<std::string> keys;
+  for (const auto& item : identity.items()) keys.push_back(item.key());
+  EXPECT_EQ(keys, (std::vector<std::string>{"autocast", "batch_size", "channels_last", "dataset", "device", "epochs",
+                                            "lr", "members", "members_together", "method", "model", "momentum",
+                                            "nesterov", "on_divergence", "params", "schedule", "seed",
+                                            "weight_decay"}));
+  EXPECT_EQ(identity["params"]["dataset"]["val_size"], "5000");
+  // What is evaluated, and how, is no part of it; what is trained is.
+  RunConfig evaluated = c;
+  evaluated.threads = 7;
+  evaluated.eval_orders = 20;
+  evaluated.robustness.shift = "all";
+  evaluated.dee_reference = "runs/ref";
+  EXPECT_EQ(TrainingIdentityOf(ConfigToJson(evaluated, params)), identity);
+  RunConfig trained = c;
+  trained.lr = 0.1;
+  EXPECT_NE(TrainingIdentityOf(ConfigToJson(trained, params)), identity);
+  // ConfigFromResults reads back what ConfigToJson wrote.
+  absl::StatusOr<RunConfig> back = ConfigFromResults({{"config", ConfigToJson(trained, params)}}, "r");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->lr, 0.1);
+  EXPECT_EQ(back->method, "deep_ensemble");
 }
 
 }  // namespace
