@@ -44,17 +44,16 @@ absl::StatusOr<bool> RecordsIndependentMembers(const nlohmann::json& results, co
 // how members are trained: runs that share it, their components' parameters
 // and the validation split train members of one recipe. The run's own
 // settings may differ between the parts of one deep ensemble, not between a
-// run and its resumption. A new training flag goes into one of them.
+// run and its resumption. A new training flag goes into one of them (and,
+// like every flag, into ConfigToJson and ConfigFromResults).
 constexpr const char* kRecipeSettings[] = {"method", "model",    "dataset",      "schedule", "epochs",  "batch_size",
                                            "lr",     "momentum", "nesterov",     "weight_decay", "autocast"};
 constexpr const char* kRunSettings[] = {"members", "seed", "device", "on_divergence", "channels_last",
                                         "members_together"};
 
-// A recipe setting of `config`; files older than a flag were trained at its default.
-const nlohmann::json& RecipeSetting(const nlohmann::json& config, const char* key) {
-  static const nlohmann::json kAutocastBefore("off");
-  if (!config.contains(key) && std::string(key) == "autocast") return kAutocastBefore;
-  return config.at(key);
+// A recipe setting of `config`; files older than --autocast were trained without it.
+nlohmann::json RecipeSetting(const nlohmann::json& config, const char* key) {
+  return std::string(key) == "autocast" ? config.value(key, nlohmann::json("off")) : config.at(key);
 }
 
 // What trained a run's members, flattened ("params.dataset.train_limit" ->

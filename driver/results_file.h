@@ -36,9 +36,11 @@ nlohmann::json ConfigToJson(const RunConfig& c,
 
 // What defines the training of a run, from its config block (a resumed run
 // must match it): the settings of its members' recipe (those
-// WhyNotOneDeepEnsemble compares), the run's own (members, seed, device, ...)
+// WhyNotOneDeepEnsemble compares), the run's own (members, seed, device as
+// the flag says it: the driver puts the resolved device in its place, ...)
 // and every component's parameters. results_file.cc keeps the one list of
-// training settings that both read: a new training flag goes there.
+// training settings that both read. Throws nlohmann::json::exception when
+// `config` lacks one (a config that ConfigToJson did not write).
 nlohmann::json TrainingIdentityOf(const nlohmann::json& config);
 
 // The config stored by a finished run (--eval_only, //:predict, runs that

@@ -43,7 +43,8 @@
 # AFTER_RUN (a shell command run after each run, e.g. to pack results).
 # `//:report` over OUT_ROOT gives mean and spread per setting. The same
 # command again over the same OUT_ROOT goes on where it stopped: a finished
-# run (its results.json) is kept, an interrupted one resumes from its
+# run (its results.json) is kept whatever flags made it (choose another
+# OUT_ROOT for other settings), an interrupted one resumes from its
 # checkpoints (--resume, which refuses other flags than the run started with).
 set -euo pipefail
 driver=${1:-bazel-bin/driver/driver}
@@ -58,11 +59,15 @@ common=(--model=lenet --dataset=fashion_mnist --lr=0.05 --momentum=0.9 --weight_
         --device="${DEVICE:-auto}" --ood=mnist,uniform,gaussian,flipped,rotated --ood_args="${OOD_ARGS:-mnist:dir=$mnist}"
         --shift=all --shift_severities="${SEVERITIES:-1:2:3:4:5}")
 [[ -n $dataset_args ]] && common+=(--dataset_args="$dataset_args")
+# interrupted NAME: whether the run in NAME was stopped after a checkpoint
+# (the driver's rule: a job.json alone is a run that never got that far).
+interrupted() { compgen -G "$root/$1/checkpoints/run_*.ckpt" >/dev/null; }
 run() {
   local name=$1; shift
   if [[ -f $root/$name/results.json ]]; then
     echo "== $name: finished earlier, kept"
-  elif [[ -f $root/$name/checkpoints/job.json ]]; then
+    return 0
+  elif interrupted "$name"; then
     echo "== $name: resuming: $*"
     "$driver" "${common[@]}" --out_dir="$root/$name" "$@" --resume || echo "== $name: exit code $?"
   else
@@ -85,7 +90,9 @@ budget() {
   case $1 in
     mc_dropout|kfac_laplace)
       flags+=(--members="$draws" --epochs="$epochs")
-      if [[ -f $root/deep_ensemble_s$first/results.json ]]; then
+      # An interrupted run resumes as it started: with weights_from or without.
+      if [[ -f $root/deep_ensemble_s$first/results.json ]] &&
+         ! { interrupted "$1" && ! grep -q '"weights_from": "[^"]' "$root/$1/checkpoints/job.json"; }; then
         flags+=(--method_args=weights_from="$root/deep_ensemble_s$first")
       fi ;;
     snapshot) flags+=(--members="$members" --epochs="$whole") ;;

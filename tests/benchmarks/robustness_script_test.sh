@@ -17,13 +17,13 @@ cat >"$tmp/driver_killing_s1.sh" <<EOF
 #!/usr/bin/env bash
 target=""
 for arg in "\$@"; do [[ \$arg == --out_dir=*/deep_ensemble_s1 ]] && target=\${arg#--out_dir=}; done
-if [[ -z \$target || ! -f "$tmp/kill_s1" ]]; then exec "$driver" "\$@"; fi
+if [[ -z \$target || ! -f "$tmp/kill_s1" ]]; then exec "$driver" "\$@" --threads=1; fi
 rm "$tmp/kill_s1"
-"$driver" "\$@" &
+"$driver" "\$@" --threads=1 &
 pid=\$!
 until compgen -G "\$target/checkpoints/run_*.ckpt" >/dev/null; do
   kill -0 \$pid 2>/dev/null || { echo "the run ended before its first checkpoint" >&2; exit 3; }
-  sleep 0.01
+  sleep 0.05
 done
 kill -9 \$pid
 wait \$pid
@@ -48,15 +48,19 @@ grep -q "deep_ensemble_s1/results.json: cannot open" "$tmp/first.log" \
 for run in deep_ensemble_s0 mc_dropout snapshot; do
   [ -f "$out/$run/results.json" ] || fail "first pass: $run did not finish"
 done
-sum_before=$(md5sum "$out"/deep_ensemble_s0/results.json "$out"/mc_dropout/results.json)
+kept=("$out"/{deep_ensemble_s0,mc_dropout,snapshot}/results.json)
+sum_before=$(md5sum "${kept[@]}")
 
 study >"$tmp/second.log" 2>&1 || fail "second pass: $(tail -3 "$tmp/second.log")"
 for run in deep_ensemble_s0 mc_dropout snapshot; do
   grep -q "^== $run: finished earlier, kept" "$tmp/second.log" || fail "second pass did not keep $run"
 done
 grep -q "^== deep_ensemble_s1: resuming" "$tmp/second.log" || fail "second pass did not resume deep_ensemble_s1"
+# The driver's own word that it continued from the checkpoint, not from scratch.
+grep -q "resumed member 1/2 (train) after epoch" "$tmp/second.log" \
+  || fail "the driver did not continue deep_ensemble_s1's first member: $(grep -i resum "$tmp/second.log")"
 grep -q "exit code" "$tmp/second.log" && fail "second pass: $(grep -B3 'exit code' "$tmp/second.log")"
-[ "$(md5sum "$out"/deep_ensemble_s0/results.json "$out"/mc_dropout/results.json)" == "$sum_before" ] \
+[ "$(md5sum "${kept[@]}")" == "$sum_before" ] \
   || fail "a kept run was written again"
 
 python3 - "$out" <<'PY' || fail "study outputs"
