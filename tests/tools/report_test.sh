@@ -87,6 +87,29 @@ PY
 grep -q "^deep_ensemble,deep_ensemble,mlp,synthetic,2,1,2," "$tmp/report_old/report.csv" \
   || fail "an older run did not group with a new one: $(cat "$tmp/report_old/report.csv")"
 
+# The validation split's seed is a seed too: a run holding out split 1 at
+# seed 3 is a seed of the setting whose runs hold out their own seed's split.
+mkdir -p "$tmp/split1_de_3"
+python3 - "$tmp/de_2/results.json" "$tmp/split1_de_3/results.json" <<'PY'
+import json, sys
+run = json.load(open(sys.argv[1]))
+run["config"]["seed"] = 3
+run["config"]["dataset_args"] = "val_seed=1," + run["config"]["dataset_args"]
+run["config"]["params"]["dataset"]["val_seed"] = "1"
+json.dump(run, open(sys.argv[2], "w"))
+PY
+"$report" --sizes=1 "$tmp/de_1" "$tmp/split1_de_3" >"$tmp/split.md" 2>"$tmp/stderr" \
+  || fail "report over a run with val_seed failed: $(cat "$tmp/stderr")"
+grep -q "^| deep_ensemble | mlp | synthetic | 2 | 1 | 2 | " "$tmp/split.md" \
+  || fail "a run with its own val_seed did not group with the others: $(cat "$tmp/split.md")"
+
+# A pool of runs (combine) trained nothing of its own: no epochs.
+"$driver" --method=combine --method_args=runs="$tmp/de_1:$tmp/de_2" --dataset=synthetic \
+  --dataset_args=train=600,test=300 --threads=1 --out_dir="$tmp/pool" >/dev/null 2>&1 || fail "combine failed"
+"$report" --sizes=1 "$tmp/pool" >"$tmp/pool.md" 2>"$tmp/stderr" || fail "report over a pool failed: $(cat "$tmp/stderr")"
+grep -q "^| combine (runs=de_1:de_2) | [^|]* | synthetic | - | 1 | 1 | " "$tmp/pool.md" \
+  || fail "a pool's epochs: $(cat "$tmp/pool.md")"
+
 # A curve averaged over member orders is its own setting, and says so.
 cp -r "$tmp/de_2" "$tmp/de_2_orders"
 "$driver" --eval_only --eval_orders=3 --out_dir="$tmp/de_2_orders" >/dev/null 2>&1 || fail "--eval_orders=3 failed"

@@ -145,6 +145,8 @@ absl::StatusOr<Run> ReadRun(const std::string& dir) {
     }
     run.ood = results.value("ood", nlohmann::json());
     run.shift = results.value("shift", nlohmann::json());
+    run.pools_runs =
+        !results.value("method_capabilities", nlohmann::json::object()).value("uses_model_flag", true);
   } catch (const nlohmann::json::exception& e) {
     return absl::DataLossError(absl::StrCat(path, ": not a results.json of the driver: ", e.what()));
   }
@@ -176,6 +178,20 @@ absl::StatusOr<std::vector<RunGroup>> GroupBySetting(std::vector<Run> runs) {
     for (const auto& [key, value] : KeysAddedLater()) {
       if (!setting.contains(key)) setting[key] = value;
     }
+    // The validation split's seed (val_seed; by default the run's seed) is a
+    // seed too: runs that hold out one split for all seeds, so that their
+    // members combine into one deep ensemble, are seeds of the run that holds
+    // out its own.
+    if (setting.contains("params") && setting["params"].contains("dataset")) {
+      setting["params"]["dataset"].erase("val_seed");
+    }
+    if (setting.contains("dataset_args") && setting["dataset_args"].is_string()) {
+      std::vector<std::string> args;
+      for (absl::string_view arg : absl::StrSplit(setting["dataset_args"].get<std::string>(), ',', absl::SkipEmpty())) {
+        if (!absl::StartsWith(arg, "val_seed=")) args.emplace_back(arg);
+      }
+      setting["dataset_args"] = absl::StrJoin(args, ",");
+    }
     const std::string key = setting.dump();
     auto [it, inserted] = index.emplace(key, groups.size());
     if (inserted) {
@@ -189,7 +205,7 @@ absl::StatusOr<std::vector<RunGroup>> GroupBySetting(std::vector<Run> runs) {
       if (orders > 1) absl::StrAppend(&group.label, ", mean of ", orders, " member orders");
       group.model = c.value("model", "?");
       group.dataset = c.value("dataset", "?");
-      group.epochs = c.value("epochs", int64_t{0});
+      group.epochs = run.pools_runs ? 0 : c.value("epochs", int64_t{0});
       groups.push_back(std::move(group));
     }
     RunGroup& group = groups[it->second];
@@ -216,7 +232,7 @@ std::string DistinctLabel(const std::vector<RunGroup>& groups, size_t g) {
   std::string label = mine.label;
   if (model) absl::StrAppend(&label, ", ", mine.model);
   if (dataset) absl::StrAppend(&label, ", ", mine.dataset);
-  if (epochs) absl::StrAppend(&label, ", ", mine.epochs, " epochs");
+  if (epochs) absl::StrAppend(&label, ", ", mine.epochs ? absl::StrCat(mine.epochs, " epochs") : "pooled");
   return label;
 }
 

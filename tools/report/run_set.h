@@ -41,6 +41,9 @@ struct Run {
   std::optional<double> parameters, train_flops_per_image, predict_seconds;
   // results.json's ood and shift (--ood, --shift); null when absent.
   nlohmann::json ood, shift;
+  // Its members are other runs' (combine, select: method_capabilities'
+  // uses_model_flag false); its config's epochs are a flag it did not use.
+  bool pools_runs = false;
 };
 
 // The last component of a results folder (or of a results.json / NAME.json
@@ -59,7 +62,7 @@ void MeasureDeeAgainst(const std::vector<std::pair<double, double>>& reference, 
 struct RunGroup {
   std::string label;  // method, with its --method_args
   std::string method, model, dataset;
-  int64_t epochs = 0;
+  int64_t epochs = 0;     // 0: no training of its own (a pool of runs): "-"
   std::vector<Run> runs;  // one per seed
 };
 

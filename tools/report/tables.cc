@@ -39,6 +39,9 @@ std::vector<std::string> CsvStats(const SizeSummary& s) {
   return cells;
 }
 
+// A group's epochs; "-" for a pool of other runs, which trained none.
+std::string EpochsCell(int64_t epochs) { return epochs ? absl::StrCat(epochs) : "-"; }
+
 constexpr char kCsvStatHeader[] =
     "error_mean,error_sd,nll_mean,nll_sd,cnll_mean,cnll_sd,brier_mean,brier_sd,ece_mean,ece_sd,dee_mean,dee_sd";
 
@@ -56,7 +59,7 @@ std::string MarkdownTable(const std::vector<RunGroup>& groups, const std::vector
     for (const auto& s : summaries) {
       if (!Shown(s.size, sizes)) continue;
       const std::string head =
-          first ? absl::StrCat(group.label, " | ", group.model, " | ", group.dataset, " | ", group.epochs)
+          first ? absl::StrCat(group.label, " | ", group.model, " | ", group.dataset, " | ", EpochsCell(group.epochs))
                 : " |  |  | ";
       absl::StrAppend(&out, "| ", head, " | ", s.size, " | ", s.error.count, " | ", Cell(s.error, 2), " | ",
                       Cell(s.nll, 4), " | ", Cell(s.cnll, 4), " | ", Cell(s.brier, 4), " | ", Cell(s.ece, 4), " | ",
@@ -84,7 +87,8 @@ std::string CsvTable(const std::vector<RunGroup>& groups, const std::vector<int6
     for (const auto& s : summaries) {
       if (!Shown(s.size, sizes)) continue;
       std::vector<std::string> cells = {CsvField(group.method), CsvField(group.label), CsvField(group.model),
-                                        CsvField(group.dataset), absl::StrCat(group.epochs), absl::StrCat(s.size),
+                                        CsvField(group.dataset), group.epochs ? absl::StrCat(group.epochs) : "",
+                                        absl::StrCat(s.size),
                                         absl::StrCat(s.error.count)};
       absl::StrAppend(&out, absl::StrJoin(cells, ","), ",", absl::StrJoin(CsvStats(s), ","));
       if (cost) {
@@ -124,7 +128,7 @@ std::string BudgetMarkdown(const std::vector<BudgetRow>& rows, const std::vector
   for (const Metric& metric : metrics) {
     absl::StrAppend(&out, "\n**", metric.title, "**\n\n", header, "\n", rule, "\n");
     for (const auto& row : rows) {
-      absl::StrAppend(&out, "| ", row.row, " | ", row.group->label, " | ", row.group->epochs, " |");
+      absl::StrAppend(&out, "| ", row.row, " | ", row.group->label, " | ", EpochsCell(row.group->epochs), " |");
       for (const auto& cell : row.cells) {
         absl::StrAppend(&out, " ", cell.size == 0 ? "" : absl::StrCat(Cell(cell.*metric.stat, metric.decimals),
                                                                           " (", cell.size, ")"),
@@ -144,7 +148,8 @@ std::string BudgetCsv(const std::vector<BudgetRow>& rows, const std::vector<Budg
       if (s.size == 0) continue;
       const std::vector<std::string> cells = {CsvField(columns[c].name), CsvField(row.row),
                                               CsvField(row.group->method), CsvField(row.group->label),
-                                              absl::StrCat(row.group->epochs), absl::StrCat(s.size),
+                                              row.group->epochs ? absl::StrCat(row.group->epochs) : "",
+                                              absl::StrCat(s.size),
                                               absl::StrCat(s.error.count)};
       absl::StrAppend(&out, absl::StrJoin(cells, ","), ",", absl::StrJoin(CsvStats(s), ","), "\n");
     }
