@@ -46,8 +46,8 @@ absl::StatusOr<bool> RecordsIndependentMembers(const nlohmann::json& results, co
 // settings may differ between the parts of one deep ensemble, not between a
 // run and its resumption. A new training flag goes into one of them (and,
 // like every flag, into ConfigToJson and ConfigFromResults).
-constexpr const char* kRecipeSettings[] = {"method", "model",    "dataset",      "schedule", "epochs",  "batch_size",
-                                           "lr",     "momentum", "nesterov",     "weight_decay", "autocast"};
+constexpr const char* kRecipeSettings[] = {"method", "model",    "dataset",  "schedule",     "epochs",  "batch_size",
+                                           "lr",     "momentum", "nesterov", "weight_decay", "autocast"};
 constexpr const char* kRunSettings[] = {"members", "seed", "device", "on_divergence", "channels_last",
                                         "members_together"};
 
