@@ -97,7 +97,7 @@ std::string WhyNotOneDeepEnsemble(const std::vector<std::pair<std::string, nlohm
                             "') is not networks trained independently on shared data");
       }
       // A pooled run's config is its own flags, not its members' recipe.
-      if (!results.value("method_capabilities", nlohmann::json::object()).value("uses_model_flag", true)) {
+      if (PoolsOtherRuns(results)) {
         return absl::StrCat("run ", name, " pools other runs; name those runs instead");
       }
       recipe = RecipeOf(results.at("config"));
@@ -192,6 +192,10 @@ nlohmann::json TrainingIdentityOf(const nlohmann::json& config) {
   for (const char* key : kRecipeSettings) identity[key] = config.at(key);
   for (const char* key : kRunSettings) identity[key] = config.at(key);
   return identity;
+}
+
+bool PoolsOtherRuns(const nlohmann::json& results) {
+  return !results.value("method_capabilities", nlohmann::json::object()).value("uses_model_flag", true);
 }
 
 absl::StatusOr<RunConfig> ConfigFromResults(const nlohmann::json& results, const std::string& path) {

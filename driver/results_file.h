@@ -43,6 +43,11 @@ nlohmann::json ConfigToJson(const RunConfig& c,
 // `config` lacks one (a config that ConfigToJson did not write).
 nlohmann::json TrainingIdentityOf(const nlohmann::json& config);
 
+// Whether a finished run's members are other runs' (combine, select: its
+// method_capabilities say it does not use --model); its config's training
+// flags are then none of its members'. False for files older than the record.
+bool PoolsOtherRuns(const nlohmann::json& results);
+
 // The config stored by a finished run (--eval_only, //:predict, runs that
 // build on other runs); errors name `path`.
 absl::StatusOr<RunConfig> ConfigFromResults(const nlohmann::json& results, const std::string& path);

@@ -62,6 +62,11 @@ common=(--model=lenet --dataset=fashion_mnist --lr=0.05 --momentum=0.9 --weight_
 # interrupted NAME: whether the run in NAME was stopped after a checkpoint
 # (the driver's rule: a job.json alone is a run that never got that far).
 interrupted() { compgen -G "$root/$1/checkpoints/run_*.ckpt" >/dev/null; }
+# started_without_weights NAME: an interrupted run that began without
+# weights_from, and must resume so.
+started_without_weights() {
+  interrupted "$1" && ! grep -q '"weights_from": "[^"]' "$root/$1/checkpoints/job.json"
+}
 run() {
   local name=$1; shift
   if [[ -f $root/$name/results.json ]]; then
@@ -90,9 +95,7 @@ budget() {
   case $1 in
     mc_dropout|kfac_laplace)
       flags+=(--members="$draws" --epochs="$epochs")
-      # An interrupted run resumes as it started: with weights_from or without.
-      if [[ -f $root/deep_ensemble_s$first/results.json ]] &&
-         ! { interrupted "$1" && ! grep -q '"weights_from": "[^"]' "$root/$1/checkpoints/job.json"; }; then
+      if [[ -f $root/deep_ensemble_s$first/results.json ]] && ! started_without_weights "$1"; then
         flags+=(--method_args=weights_from="$root/deep_ensemble_s$first")
       fi ;;
     snapshot) flags+=(--members="$members" --epochs="$whole") ;;

@@ -145,8 +145,7 @@ absl::StatusOr<Run> ReadRun(const std::string& dir) {
     }
     run.ood = results.value("ood", nlohmann::json());
     run.shift = results.value("shift", nlohmann::json());
-    run.pools_runs =
-        !results.value("method_capabilities", nlohmann::json::object()).value("uses_model_flag", true);
+    run.pools_runs = PoolsOtherRuns(results);
   } catch (const nlohmann::json::exception& e) {
     return absl::DataLossError(absl::StrCat(path, ": not a results.json of the driver: ", e.what()));
   }

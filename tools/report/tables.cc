@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
 #include "core/csv_field.h"
 #include "core/short_number.h"
 
@@ -39,8 +40,10 @@ std::vector<std::string> CsvStats(const SizeSummary& s) {
   return cells;
 }
 
-// A group's epochs; "-" for a pool of other runs, which trained none.
-std::string EpochsCell(int64_t epochs) { return epochs ? absl::StrCat(epochs) : "-"; }
+// A group's epochs; `none` for a pool of other runs, which trained none.
+std::string EpochsCell(int64_t epochs, absl::string_view none = "-") {
+  return epochs ? absl::StrCat(epochs) : std::string(none);
+}
 
 constexpr char kCsvStatHeader[] =
     "error_mean,error_sd,nll_mean,nll_sd,cnll_mean,cnll_sd,brier_mean,brier_sd,ece_mean,ece_sd,dee_mean,dee_sd";
@@ -87,8 +90,7 @@ std::string CsvTable(const std::vector<RunGroup>& groups, const std::vector<int6
     for (const auto& s : summaries) {
       if (!Shown(s.size, sizes)) continue;
       std::vector<std::string> cells = {CsvField(group.method), CsvField(group.label), CsvField(group.model),
-                                        CsvField(group.dataset), group.epochs ? absl::StrCat(group.epochs) : "",
-                                        absl::StrCat(s.size),
+                                        CsvField(group.dataset), EpochsCell(group.epochs, ""), absl::StrCat(s.size),
                                         absl::StrCat(s.error.count)};
       absl::StrAppend(&out, absl::StrJoin(cells, ","), ",", absl::StrJoin(CsvStats(s), ","));
       if (cost) {
@@ -148,8 +150,7 @@ std::string BudgetCsv(const std::vector<BudgetRow>& rows, const std::vector<Budg
       if (s.size == 0) continue;
       const std::vector<std::string> cells = {CsvField(columns[c].name), CsvField(row.row),
                                               CsvField(row.group->method), CsvField(row.group->label),
-                                              row.group->epochs ? absl::StrCat(row.group->epochs) : "",
-                                              absl::StrCat(s.size),
+                                              EpochsCell(row.group->epochs, ""), absl::StrCat(s.size),
                                               absl::StrCat(s.error.count)};
       absl::StrAppend(&out, absl::StrJoin(cells, ","), ",", absl::StrJoin(CsvStats(s), ","), "\n");
     }
