@@ -251,6 +251,41 @@ done
 grep -q "^| deep_ensemble, 2 epochs | uniform | 2 |" "$tmp/two_budgets.md" \
   && grep -q "^| deep_ensemble, 3 epochs | uniform | 2 |" "$tmp/two_budgets.md" \
   || fail "two budgets of one method share a label: $(grep uniform "$tmp/two_budgets.md")"
+# Their figures: one legend per figure naming each setting once, in the
+# colour its curves have in every panel of every figure of the report.
+"$report" --out_dir="$tmp/report_two" "$tmp/robust_1" "$tmp/robust_e3" >/dev/null 2>"$tmp/stderr" \
+  || fail "report with figures over two budgets failed: $(cat "$tmp/stderr")"
+for err in gnuplot.err robustness_gnuplot.err; do
+  [ ! -s "$tmp/report_two/data/$err" ] || fail "gnuplot warned: $(head -3 "$tmp/report_two/data/$err")"
+done
+python3 - "$tmp/report_two" <<'PY' || fail "figure legends and colours"
+import re, sys
+out = sys.argv[1]
+colour_of = {}  # setting -> colour, over both scripts
+legends = []
+for script in ("plots.gp", "robustness.gp"):
+    for line in open(f"{out}/{script}"):
+        if not line.startswith("plot "):
+            continue
+        for curve in line[5:].split(", '") if "setting_" in line else []:
+            m = re.search(r"setting_(\d+)_.*linecolor rgb '(#[0-9a-f]+)'.* notitle", curve)
+            assert m, curve
+            assert colour_of.setdefault(m.group(1), m.group(2)) == m.group(2), (script, curve, colour_of)
+        if "setting_" not in line:
+            legends.append(re.findall(r"linecolor rgb '(#[0-9a-f]+)'[^,]* title '([^']*)'", line))
+# per terminal (PNG, SVG): metrics, training, then shift (the 2-epoch run only has --shift) and OOD, whose
+# legend adds the two scores' line styles
+assert len(legends) == 8, legends
+assert colour_of["00"] != colour_of["01"], colour_of
+for i, legend in enumerate(legends):
+    named = {title: colour for colour, title in legend}
+    assert named["deep_ensemble, 2 epochs"] == colour_of["00"], (i, legend, colour_of)
+    shift = i in (4, 6)
+    assert ("deep_ensemble, 3 epochs" in named) != shift, (i, legend)
+    if not shift:
+        assert named["deep_ensemble, 3 epochs"] == colour_of["01"], (i, legend, colour_of)
+    assert ({"entropy", "mutual information"} <= set(named)) == (i in (5, 7)), (i, legend)
+PY
 python3 -c "import json; r = json.load(open('$tmp/robust_1/results.json')); r['shift']['sets'][0].pop('severity'); \
 json.dump(r, open('$tmp/robust_bad.json', 'w'))"
 expect_error 2 "$tmp/robust_bad.json: the ood or shift section is not the driver's" "$tmp/robust_bad.json"

@@ -200,8 +200,14 @@ std::string RobustnessMarkdown(const std::vector<RunGroup>& groups) {
 
 absl::Status DrawRobustnessPlots(const std::vector<RunGroup>& groups, const std::string& dir,
                                  const std::string& gnuplot) {
-  std::vector<std::pair<std::string, std::string>> shift_series;  // file, title
-  std::map<std::string, std::vector<std::pair<std::string, std::string>>> ood_series;  // by OOD set
+  struct Series {
+    std::string file;
+    size_t setting;  // its colour and point type, as in the report's other figures
+    int dash = 0;    // 1: mutual information beside entropy
+  };
+  std::vector<Series> shift_series;
+  std::map<std::string, std::vector<Series>> ood_series;  // by OOD set
+  std::map<size_t, std::string> shift_labels, ood_labels;  // the legends: the settings drawn
   ENS_RETURN_IF_ERROR(MakeDirectories(absl::StrCat(dir, "/data")));
   for (size_t g = 0; g < groups.size(); ++g) {
     const RunGroup& group = groups[g];
@@ -230,7 +236,8 @@ absl::Status DrawRobustnessPlots(const std::vector<RunGroup>& groups, const std:
       }
       const std::string file = absl::StrFormat("%s/data/setting_%02d_shift.dat", dir, g);
       ENS_RETURN_IF_ERROR(WriteFileAtomically(file, rows));
-      shift_series.push_back({file, label});
+      shift_series.push_back({file, g});
+      shift_labels[g] = label;
     }
     if (HasOod(group)) {
       for (const auto& [set, scores] : OodAurocs(group)) {
@@ -241,51 +248,74 @@ absl::Status DrawRobustnessPlots(const std::vector<RunGroup>& groups, const std:
           for (const auto& [size, values] : it->second) absl::StrAppend(&rows, size, " ", StatOf(values).mean, "\n");
           const std::string file = absl::StrFormat("%s/data/setting_%02d_ood_%s_%s.dat", dir, g, set, score);
           ENS_RETURN_IF_ERROR(WriteFileAtomically(file, rows));
-          ood_series[set].push_back({file, absl::StrCat(label, " ", score)});
+          ood_series[set].push_back({file, g, std::string(score) == "mutual_information" ? 1 : 0});
+          ood_labels[g] = label;
         }
       }
     }
   }
   if (shift_series.empty() && ood_series.empty()) return absl::OkStatus();
-  std::string script = "# Written by //tools/report; rerun with: gnuplot robustness.gp\nset grid\n"
-                       "set key outside right top font ',8' spacing 0.9 box\nset style fill transparent solid 0.15\n";
+  const auto legend = [](const std::map<size_t, std::string>& labels) {
+    std::vector<LegendEntry> out;
+    for (const auto& [setting, label] : labels) {
+      out.push_back({absl::StrCat("linespoints ", SettingStyle(setting, true)), label});
+    }
+    return out;
+  };
+  std::string script = "# Written by //tools/report; rerun with: gnuplot robustness.gp\n";
   for (const auto& [terminal, extension] :
        std::vector<std::pair<std::string, std::string>>{{"pngcairo size 1800,1000 noenhanced", "png"},
                                                         {"svg size 1800,1000 noenhanced dynamic", "svg"}}) {
     absl::StrAppend(&script, "set terminal ", terminal, "\n");
     if (!shift_series.empty()) {
-      absl::StrAppend(&script, "set output ", GnuplotQuoted(absl::StrCat(dir, "/shift_vs_severity.", extension)), "\n",
-                      "set multiplot layout 2,3 title 'under shift, over corruptions: median (solid), mean "
-                      "(dashed), quartiles (band); severity 0 = clean'\nset xlabel 'severity'\nset xrange [0:5]\n");
+      // Ovadia et al.'s box per method and severity, as a bar: each setting's median over corruptions with
+      // their quartiles, beside the others' at the same severity; the mean as a dot (above the upper quartile
+      // where a few corruptions are far worse than the rest).
+      absl::StrAppend(&script,
+                      BeginFigure(absl::StrCat(dir, "/shift_vs_severity.", extension),
+                                  "under shift, over corruptions: median (points on lines), quartiles (bars), mean "
+                                  "(dots); settings side by side at each severity; severity 0 = clean"),
+                      "set xlabel 'severity'\nset xrange [-0.5:5.5]\nset xtics 0,1,5\nset bars small\n");
       for (size_t m = 0; m < 5; ++m) {
         const int mean = 2 + 4 * static_cast<int>(m), median = mean + 1, q25 = mean + 2, q75 = mean + 3;
         std::string plot = "plot ";
         for (size_t i = 0; i < shift_series.size(); ++i) {
-          const std::string file = GnuplotQuoted(shift_series[i].first);
-          absl::StrAppend(&plot, i ? ", " : "", file, " using 1:", q25, ":", q75, " with filledcurves lc ", i + 1,
-                          " notitle, ", file, " using 1:", median, " with linespoints lc ", i + 1, " title ",
-                          GnuplotQuoted(shift_series[i].second), ", ", file, " using 1:", mean, " with lines dt 2 lc ",
-                          i + 1, " notitle");
+          const double offset =
+              shift_series.size() == 1 ? 0.0 : 0.6 * (static_cast<double>(i) / (shift_series.size() - 1) - 0.5);
+          const std::string file = GnuplotQuoted(shift_series[i].file);
+          absl::StrAppend(&plot, i ? ", " : "", file,
+                          absl::StrFormat(" using ($1%+.4f):%d:%d:%d with yerrorlines ", offset, median, q25, q75),
+                          SettingStyle(shift_series[i].setting, true), " notitle, ", file,
+                          absl::StrFormat(" using ($1%+.4f):%d with points ", offset, mean),
+                          SettingStyle(shift_series[i].setting, false), " pointtype 7 pointsize 0.5 notitle");
         }
-        absl::StrAppend(&script, "set ylabel ", GnuplotQuoted(kShiftTitles[m]), "\n", plot, "\n");
+        absl::StrAppend(&script, PlacePanel(m, 5, 3), "set ylabel ", GnuplotQuoted(kShiftTitles[m]), "\n", plot,
+                        "\n");
       }
-      absl::StrAppend(&script, "unset multiplot\nset autoscale x\n");
+      std::vector<LegendEntry> with_mean = legend(shift_labels);
+      with_mean.push_back({"points linecolor rgb '#000000' pointtype 7 pointsize 0.5", "mean over corruptions"});
+      absl::StrAppend(&script, EndFigure(with_mean));
     }
     if (!ood_series.empty()) {
-      const size_t panels = ood_series.size();
-      absl::StrAppend(&script, "set output ", GnuplotQuoted(absl::StrCat(dir, "/ood_auroc_vs_size.", extension)), "\n",
-                      "set multiplot layout ", (panels + 1) / 2, ",", panels > 1 ? 2 : 1,
-                      " title 'OOD AUROC against ensemble size (mean over seeds)'\nset xlabel 'ensemble size'\n"
-                      "set ylabel 'AUROC'\n");
+      const size_t panels = ood_series.size(), columns = panels > 4 ? 3 : panels > 1 ? 2 : 1;
+      absl::StrAppend(&script,
+                      BeginFigure(absl::StrCat(dir, "/ood_auroc_vs_size.", extension),
+                                  "OOD AUROC against ensemble size (mean over seeds): entropy solid, mutual "
+                                  "information dashed"),
+                      "set xlabel 'ensemble size'\nset ylabel 'AUROC'\n");
+      size_t p = 0;
       for (const auto& [set, series] : ood_series) {
-        std::string plot = absl::StrCat("set title ", GnuplotQuoted(set), "\nplot ");
+        std::string plot = absl::StrCat(PlacePanel(p++, panels, columns), "set title ", GnuplotQuoted(set), "\nplot ");
         for (size_t i = 0; i < series.size(); ++i) {
-          absl::StrAppend(&plot, i ? ", " : "", GnuplotQuoted(series[i].first), " using 1:2 with linespoints title ",
-                          GnuplotQuoted(series[i].second));
+          absl::StrAppend(&plot, i ? ", " : "", GnuplotQuoted(series[i].file), " using 1:2 with linespoints ",
+                          SettingStyle(series[i].setting, true, series[i].dash), " notitle");
         }
         absl::StrAppend(&script, plot, "\n");
       }
-      absl::StrAppend(&script, "unset title\nunset multiplot\n");
+      std::vector<LegendEntry> with_scores = legend(ood_labels);
+      with_scores.push_back({"lines linecolor rgb '#000000' dashtype 1", "entropy"});
+      with_scores.push_back({"lines linecolor rgb '#000000' dashtype 2", "mutual information"});
+      absl::StrAppend(&script, EndFigure(with_scores));
     }
   }
   const std::string script_file = absl::StrCat(dir, "/robustness.gp");

@@ -1,53 +1,135 @@
 # Written by //tools/report; rerun with: gnuplot plots.gp
-set grid
-set key outside right top font ',8' spacing 0.9 box
 set terminal pngcairo size 1800,1000 noenhanced
+reset
+set grid
+unset key
 set output 'docs/results/robustness_fmnist_lenet_30ep/report/metrics_vs_size.png'
-set multiplot layout 2,2 title 'metrics against ensemble size (mean over seeds)'
+set multiplot title 'metrics against ensemble size (mean over seeds)'
 set logscale x 2
 set xlabel 'ensemble size'
+set origin 0.0000,0.4750
+set size 0.3650,0.4750
 set ylabel 'test error, %'
-plot 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_00_sizes.dat' using 1:2 with linespoints linetype 1 dashtype 1 pointtype 1 title 'deep_ensemble', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_01_sizes.dat' using 1:2 with linespoints linetype 2 dashtype 1 pointtype 2 title 'combine (runs=deep_ensemble_s0:deep_ensemble_s1), mean of 20 member orders', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_02_sizes.dat' using 1:2 with linespoints linetype 3 dashtype 1 pointtype 3 title 'mc_dropout (weights_from=deep_ensemble_s0)', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_03_sizes.dat' using 1:2 with linespoints linetype 4 dashtype 1 pointtype 4 title 'kfac_laplace (weights_from=deep_ensemble_s0)', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_04_sizes.dat' using 1:2 with linespoints linetype 5 dashtype 1 pointtype 5 title 'snapshot', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_05_sizes.dat' using 1:2 with linespoints linetype 6 dashtype 1 pointtype 6 title 'fge (cycle_epochs=3)'
+plot 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_00_sizes.dat' using 1:2 with linespoints linecolor rgb '#1f77b4' dashtype 1 pointtype 1 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_01_sizes.dat' using 1:2 with linespoints linecolor rgb '#ff7f0e' dashtype 1 pointtype 2 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_02_sizes.dat' using 1:2 with linespoints linecolor rgb '#2ca02c' dashtype 1 pointtype 3 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_03_sizes.dat' using 1:2 with linespoints linecolor rgb '#d62728' dashtype 1 pointtype 4 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_04_sizes.dat' using 1:2 with linespoints linecolor rgb '#9467bd' dashtype 1 pointtype 5 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_05_sizes.dat' using 1:2 with linespoints linecolor rgb '#8c564b' dashtype 1 pointtype 6 notitle
+set origin 0.3650,0.4750
+set size 0.3650,0.4750
 set ylabel 'NLL'
-plot 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_00_sizes.dat' using 1:3 with linespoints linetype 1 dashtype 1 pointtype 1 title 'deep_ensemble', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_01_sizes.dat' using 1:3 with linespoints linetype 2 dashtype 1 pointtype 2 title 'combine (runs=deep_ensemble_s0:deep_ensemble_s1), mean of 20 member orders', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_02_sizes.dat' using 1:3 with linespoints linetype 3 dashtype 1 pointtype 3 title 'mc_dropout (weights_from=deep_ensemble_s0)', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_03_sizes.dat' using 1:3 with linespoints linetype 4 dashtype 1 pointtype 4 title 'kfac_laplace (weights_from=deep_ensemble_s0)', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_04_sizes.dat' using 1:3 with linespoints linetype 5 dashtype 1 pointtype 5 title 'snapshot', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_05_sizes.dat' using 1:3 with linespoints linetype 6 dashtype 1 pointtype 6 title 'fge (cycle_epochs=3)'
+plot 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_00_sizes.dat' using 1:3 with linespoints linecolor rgb '#1f77b4' dashtype 1 pointtype 1 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_01_sizes.dat' using 1:3 with linespoints linecolor rgb '#ff7f0e' dashtype 1 pointtype 2 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_02_sizes.dat' using 1:3 with linespoints linecolor rgb '#2ca02c' dashtype 1 pointtype 3 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_03_sizes.dat' using 1:3 with linespoints linecolor rgb '#d62728' dashtype 1 pointtype 4 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_04_sizes.dat' using 1:3 with linespoints linecolor rgb '#9467bd' dashtype 1 pointtype 5 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_05_sizes.dat' using 1:3 with linespoints linecolor rgb '#8c564b' dashtype 1 pointtype 6 notitle
+set origin 0.0000,0.0000
+set size 0.3650,0.4750
 set ylabel 'calibrated NLL'
-plot 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_00_sizes.dat' using 1:4 with linespoints linetype 1 dashtype 1 pointtype 1 title 'deep_ensemble', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_01_sizes.dat' using 1:4 with linespoints linetype 2 dashtype 1 pointtype 2 title 'combine (runs=deep_ensemble_s0:deep_ensemble_s1), mean of 20 member orders', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_02_sizes.dat' using 1:4 with linespoints linetype 3 dashtype 1 pointtype 3 title 'mc_dropout (weights_from=deep_ensemble_s0)', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_03_sizes.dat' using 1:4 with linespoints linetype 4 dashtype 1 pointtype 4 title 'kfac_laplace (weights_from=deep_ensemble_s0)', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_04_sizes.dat' using 1:4 with linespoints linetype 5 dashtype 1 pointtype 5 title 'snapshot', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_05_sizes.dat' using 1:4 with linespoints linetype 6 dashtype 1 pointtype 6 title 'fge (cycle_epochs=3)'
+plot 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_00_sizes.dat' using 1:4 with linespoints linecolor rgb '#1f77b4' dashtype 1 pointtype 1 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_01_sizes.dat' using 1:4 with linespoints linecolor rgb '#ff7f0e' dashtype 1 pointtype 2 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_02_sizes.dat' using 1:4 with linespoints linecolor rgb '#2ca02c' dashtype 1 pointtype 3 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_03_sizes.dat' using 1:4 with linespoints linecolor rgb '#d62728' dashtype 1 pointtype 4 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_04_sizes.dat' using 1:4 with linespoints linecolor rgb '#9467bd' dashtype 1 pointtype 5 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_05_sizes.dat' using 1:4 with linespoints linecolor rgb '#8c564b' dashtype 1 pointtype 6 notitle
+set origin 0.3650,0.0000
+set size 0.3650,0.4750
 set ylabel 'DEE'
-plot 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_00_sizes.dat' using 1:5 with linespoints linetype 1 dashtype 1 pointtype 1 title 'deep_ensemble', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_01_sizes.dat' using 1:5 with linespoints linetype 2 dashtype 1 pointtype 2 title 'combine (runs=deep_ensemble_s0:deep_ensemble_s1), mean of 20 member orders', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_02_sizes.dat' using 1:5 with linespoints linetype 3 dashtype 1 pointtype 3 title 'mc_dropout (weights_from=deep_ensemble_s0)', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_03_sizes.dat' using 1:5 with linespoints linetype 4 dashtype 1 pointtype 4 title 'kfac_laplace (weights_from=deep_ensemble_s0)', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_04_sizes.dat' using 1:5 with linespoints linetype 5 dashtype 1 pointtype 5 title 'snapshot', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_05_sizes.dat' using 1:5 with linespoints linetype 6 dashtype 1 pointtype 6 title 'fge (cycle_epochs=3)'
+plot 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_00_sizes.dat' using 1:5 with linespoints linecolor rgb '#1f77b4' dashtype 1 pointtype 1 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_01_sizes.dat' using 1:5 with linespoints linecolor rgb '#ff7f0e' dashtype 1 pointtype 2 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_02_sizes.dat' using 1:5 with linespoints linecolor rgb '#2ca02c' dashtype 1 pointtype 3 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_03_sizes.dat' using 1:5 with linespoints linecolor rgb '#d62728' dashtype 1 pointtype 4 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_04_sizes.dat' using 1:5 with linespoints linecolor rgb '#9467bd' dashtype 1 pointtype 5 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_05_sizes.dat' using 1:5 with linespoints linecolor rgb '#8c564b' dashtype 1 pointtype 6 notitle
+set origin 0.7300,0
+set size 0.2700,0.9500
+unset title
+unset border
+unset tics
+unset grid
+unset xlabel
+unset ylabel
+unset logscale
+set xrange [0:1]
+set yrange [0:1]
+set key inside left top Left reverse samplen 3 spacing 1.1 font ',10'
+plot 2 with linespoints linecolor rgb '#1f77b4' dashtype 1 pointtype 1 title 'deep_ensemble', 2 with linespoints linecolor rgb '#ff7f0e' dashtype 1 pointtype 2 title 'combine', 2 with lines linetype nodraw title '  (runs=deep_ensemble_s0:deep_ensemble_s1),', 2 with lines linetype nodraw title '  mean of 20 member orders', 2 with linespoints linecolor rgb '#2ca02c' dashtype 1 pointtype 3 title 'mc_dropout (weights_from=deep_ensemble_s0)', 2 with linespoints linecolor rgb '#d62728' dashtype 1 pointtype 4 title 'kfac_laplace (weights_from=deep_ensemble_s0)', 2 with linespoints linecolor rgb '#9467bd' dashtype 1 pointtype 5 title 'snapshot', 2 with linespoints linecolor rgb '#8c564b' dashtype 1 pointtype 6 title 'fge (cycle_epochs=3)'
 unset multiplot
-unset logscale x
+reset
+set grid
+unset key
 set output 'docs/results/robustness_fmnist_lenet_30ep/report/training.png'
-set multiplot layout 2,1 title 'training (first seed of each setting)'
+set multiplot title 'training (first seed of each setting)'
 set xlabel 'epoch (all members and phases of the run, in order)'
+set origin 0.0000,0.4750
+set size 0.7300,0.4750
 set ylabel 'learning rate'
-plot 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_00_training.dat' using 1:2 with steps linetype 1 dashtype 1 title 'deep_ensemble', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_04_training.dat' using 1:2 with steps linetype 5 dashtype 1 title 'snapshot', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_05_training.dat' using 1:2 with steps linetype 6 dashtype 1 title 'fge (cycle_epochs=3)'
+plot 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_00_training.dat' using 1:2 with steps linecolor rgb '#1f77b4' dashtype 1 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_04_training.dat' using 1:2 with steps linecolor rgb '#9467bd' dashtype 1 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_05_training.dat' using 1:2 with steps linecolor rgb '#8c564b' dashtype 1 notitle
+set origin 0.0000,0.0000
+set size 0.7300,0.4750
 set ylabel 'training loss'
 set logscale y
-plot 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_00_training.dat' using 1:3 with lines linetype 1 dashtype 1 title 'deep_ensemble', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_04_training.dat' using 1:3 with lines linetype 5 dashtype 1 title 'snapshot', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_05_training.dat' using 1:3 with lines linetype 6 dashtype 1 title 'fge (cycle_epochs=3)'
-unset logscale y
+plot 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_00_training.dat' using 1:3 with lines linecolor rgb '#1f77b4' dashtype 1 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_04_training.dat' using 1:3 with lines linecolor rgb '#9467bd' dashtype 1 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_05_training.dat' using 1:3 with lines linecolor rgb '#8c564b' dashtype 1 notitle
+set origin 0.7300,0
+set size 0.2700,0.9500
+unset title
+unset border
+unset tics
+unset grid
+unset xlabel
+unset ylabel
+unset logscale
+set xrange [0:1]
+set yrange [0:1]
+set key inside left top Left reverse samplen 3 spacing 1.1 font ',10'
+plot 2 with lines linecolor rgb '#1f77b4' dashtype 1 title 'deep_ensemble', 2 with lines linecolor rgb '#9467bd' dashtype 1 title 'snapshot', 2 with lines linecolor rgb '#8c564b' dashtype 1 title 'fge (cycle_epochs=3)'
 unset multiplot
 set terminal svg size 1800,1000 noenhanced dynamic
+reset
+set grid
+unset key
 set output 'docs/results/robustness_fmnist_lenet_30ep/report/metrics_vs_size.svg'
-set multiplot layout 2,2 title 'metrics against ensemble size (mean over seeds)'
+set multiplot title 'metrics against ensemble size (mean over seeds)'
 set logscale x 2
 set xlabel 'ensemble size'
+set origin 0.0000,0.4750
+set size 0.3650,0.4750
 set ylabel 'test error, %'
-plot 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_00_sizes.dat' using 1:2 with linespoints linetype 1 dashtype 1 pointtype 1 title 'deep_ensemble', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_01_sizes.dat' using 1:2 with linespoints linetype 2 dashtype 1 pointtype 2 title 'combine (runs=deep_ensemble_s0:deep_ensemble_s1), mean of 20 member orders', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_02_sizes.dat' using 1:2 with linespoints linetype 3 dashtype 1 pointtype 3 title 'mc_dropout (weights_from=deep_ensemble_s0)', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_03_sizes.dat' using 1:2 with linespoints linetype 4 dashtype 1 pointtype 4 title 'kfac_laplace (weights_from=deep_ensemble_s0)', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_04_sizes.dat' using 1:2 with linespoints linetype 5 dashtype 1 pointtype 5 title 'snapshot', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_05_sizes.dat' using 1:2 with linespoints linetype 6 dashtype 1 pointtype 6 title 'fge (cycle_epochs=3)'
+plot 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_00_sizes.dat' using 1:2 with linespoints linecolor rgb '#1f77b4' dashtype 1 pointtype 1 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_01_sizes.dat' using 1:2 with linespoints linecolor rgb '#ff7f0e' dashtype 1 pointtype 2 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_02_sizes.dat' using 1:2 with linespoints linecolor rgb '#2ca02c' dashtype 1 pointtype 3 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_03_sizes.dat' using 1:2 with linespoints linecolor rgb '#d62728' dashtype 1 pointtype 4 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_04_sizes.dat' using 1:2 with linespoints linecolor rgb '#9467bd' dashtype 1 pointtype 5 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_05_sizes.dat' using 1:2 with linespoints linecolor rgb '#8c564b' dashtype 1 pointtype 6 notitle
+set origin 0.3650,0.4750
+set size 0.3650,0.4750
 set ylabel 'NLL'
-plot 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_00_sizes.dat' using 1:3 with linespoints linetype 1 dashtype 1 pointtype 1 title 'deep_ensemble', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_01_sizes.dat' using 1:3 with linespoints linetype 2 dashtype 1 pointtype 2 title 'combine (runs=deep_ensemble_s0:deep_ensemble_s1), mean of 20 member orders', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_02_sizes.dat' using 1:3 with linespoints linetype 3 dashtype 1 pointtype 3 title 'mc_dropout (weights_from=deep_ensemble_s0)', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_03_sizes.dat' using 1:3 with linespoints linetype 4 dashtype 1 pointtype 4 title 'kfac_laplace (weights_from=deep_ensemble_s0)', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_04_sizes.dat' using 1:3 with linespoints linetype 5 dashtype 1 pointtype 5 title 'snapshot', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_05_sizes.dat' using 1:3 with linespoints linetype 6 dashtype 1 pointtype 6 title 'fge (cycle_epochs=3)'
+plot 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_00_sizes.dat' using 1:3 with linespoints linecolor rgb '#1f77b4' dashtype 1 pointtype 1 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_01_sizes.dat' using 1:3 with linespoints linecolor rgb '#ff7f0e' dashtype 1 pointtype 2 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_02_sizes.dat' using 1:3 with linespoints linecolor rgb '#2ca02c' dashtype 1 pointtype 3 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_03_sizes.dat' using 1:3 with linespoints linecolor rgb '#d62728' dashtype 1 pointtype 4 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_04_sizes.dat' using 1:3 with linespoints linecolor rgb '#9467bd' dashtype 1 pointtype 5 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_05_sizes.dat' using 1:3 with linespoints linecolor rgb '#8c564b' dashtype 1 pointtype 6 notitle
+set origin 0.0000,0.0000
+set size 0.3650,0.4750
 set ylabel 'calibrated NLL'
-plot 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_00_sizes.dat' using 1:4 with linespoints linetype 1 dashtype 1 pointtype 1 title 'deep_ensemble', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_01_sizes.dat' using 1:4 with linespoints linetype 2 dashtype 1 pointtype 2 title 'combine (runs=deep_ensemble_s0:deep_ensemble_s1), mean of 20 member orders', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_02_sizes.dat' using 1:4 with linespoints linetype 3 dashtype 1 pointtype 3 title 'mc_dropout (weights_from=deep_ensemble_s0)', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_03_sizes.dat' using 1:4 with linespoints linetype 4 dashtype 1 pointtype 4 title 'kfac_laplace (weights_from=deep_ensemble_s0)', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_04_sizes.dat' using 1:4 with linespoints linetype 5 dashtype 1 pointtype 5 title 'snapshot', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_05_sizes.dat' using 1:4 with linespoints linetype 6 dashtype 1 pointtype 6 title 'fge (cycle_epochs=3)'
+plot 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_00_sizes.dat' using 1:4 with linespoints linecolor rgb '#1f77b4' dashtype 1 pointtype 1 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_01_sizes.dat' using 1:4 with linespoints linecolor rgb '#ff7f0e' dashtype 1 pointtype 2 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_02_sizes.dat' using 1:4 with linespoints linecolor rgb '#2ca02c' dashtype 1 pointtype 3 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_03_sizes.dat' using 1:4 with linespoints linecolor rgb '#d62728' dashtype 1 pointtype 4 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_04_sizes.dat' using 1:4 with linespoints linecolor rgb '#9467bd' dashtype 1 pointtype 5 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_05_sizes.dat' using 1:4 with linespoints linecolor rgb '#8c564b' dashtype 1 pointtype 6 notitle
+set origin 0.3650,0.0000
+set size 0.3650,0.4750
 set ylabel 'DEE'
-plot 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_00_sizes.dat' using 1:5 with linespoints linetype 1 dashtype 1 pointtype 1 title 'deep_ensemble', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_01_sizes.dat' using 1:5 with linespoints linetype 2 dashtype 1 pointtype 2 title 'combine (runs=deep_ensemble_s0:deep_ensemble_s1), mean of 20 member orders', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_02_sizes.dat' using 1:5 with linespoints linetype 3 dashtype 1 pointtype 3 title 'mc_dropout (weights_from=deep_ensemble_s0)', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_03_sizes.dat' using 1:5 with linespoints linetype 4 dashtype 1 pointtype 4 title 'kfac_laplace (weights_from=deep_ensemble_s0)', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_04_sizes.dat' using 1:5 with linespoints linetype 5 dashtype 1 pointtype 5 title 'snapshot', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_05_sizes.dat' using 1:5 with linespoints linetype 6 dashtype 1 pointtype 6 title 'fge (cycle_epochs=3)'
+plot 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_00_sizes.dat' using 1:5 with linespoints linecolor rgb '#1f77b4' dashtype 1 pointtype 1 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_01_sizes.dat' using 1:5 with linespoints linecolor rgb '#ff7f0e' dashtype 1 pointtype 2 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_02_sizes.dat' using 1:5 with linespoints linecolor rgb '#2ca02c' dashtype 1 pointtype 3 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_03_sizes.dat' using 1:5 with linespoints linecolor rgb '#d62728' dashtype 1 pointtype 4 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_04_sizes.dat' using 1:5 with linespoints linecolor rgb '#9467bd' dashtype 1 pointtype 5 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_05_sizes.dat' using 1:5 with linespoints linecolor rgb '#8c564b' dashtype 1 pointtype 6 notitle
+set origin 0.7300,0
+set size 0.2700,0.9500
+unset title
+unset border
+unset tics
+unset grid
+unset xlabel
+unset ylabel
+unset logscale
+set xrange [0:1]
+set yrange [0:1]
+set key inside left top Left reverse samplen 3 spacing 1.1 font ',10'
+plot 2 with linespoints linecolor rgb '#1f77b4' dashtype 1 pointtype 1 title 'deep_ensemble', 2 with linespoints linecolor rgb '#ff7f0e' dashtype 1 pointtype 2 title 'combine', 2 with lines linetype nodraw title '  (runs=deep_ensemble_s0:deep_ensemble_s1),', 2 with lines linetype nodraw title '  mean of 20 member orders', 2 with linespoints linecolor rgb '#2ca02c' dashtype 1 pointtype 3 title 'mc_dropout (weights_from=deep_ensemble_s0)', 2 with linespoints linecolor rgb '#d62728' dashtype 1 pointtype 4 title 'kfac_laplace (weights_from=deep_ensemble_s0)', 2 with linespoints linecolor rgb '#9467bd' dashtype 1 pointtype 5 title 'snapshot', 2 with linespoints linecolor rgb '#8c564b' dashtype 1 pointtype 6 title 'fge (cycle_epochs=3)'
 unset multiplot
-unset logscale x
+reset
+set grid
+unset key
 set output 'docs/results/robustness_fmnist_lenet_30ep/report/training.svg'
-set multiplot layout 2,1 title 'training (first seed of each setting)'
+set multiplot title 'training (first seed of each setting)'
 set xlabel 'epoch (all members and phases of the run, in order)'
+set origin 0.0000,0.4750
+set size 0.7300,0.4750
 set ylabel 'learning rate'
-plot 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_00_training.dat' using 1:2 with steps linetype 1 dashtype 1 title 'deep_ensemble', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_04_training.dat' using 1:2 with steps linetype 5 dashtype 1 title 'snapshot', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_05_training.dat' using 1:2 with steps linetype 6 dashtype 1 title 'fge (cycle_epochs=3)'
+plot 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_00_training.dat' using 1:2 with steps linecolor rgb '#1f77b4' dashtype 1 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_04_training.dat' using 1:2 with steps linecolor rgb '#9467bd' dashtype 1 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_05_training.dat' using 1:2 with steps linecolor rgb '#8c564b' dashtype 1 notitle
+set origin 0.0000,0.0000
+set size 0.7300,0.4750
 set ylabel 'training loss'
 set logscale y
-plot 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_00_training.dat' using 1:3 with lines linetype 1 dashtype 1 title 'deep_ensemble', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_04_training.dat' using 1:3 with lines linetype 5 dashtype 1 title 'snapshot', 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_05_training.dat' using 1:3 with lines linetype 6 dashtype 1 title 'fge (cycle_epochs=3)'
-unset logscale y
+plot 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_00_training.dat' using 1:3 with lines linecolor rgb '#1f77b4' dashtype 1 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_04_training.dat' using 1:3 with lines linecolor rgb '#9467bd' dashtype 1 notitle, 'docs/results/robustness_fmnist_lenet_30ep/report/data/setting_05_training.dat' using 1:3 with lines linecolor rgb '#8c564b' dashtype 1 notitle
+set origin 0.7300,0
+set size 0.2700,0.9500
+unset title
+unset border
+unset tics
+unset grid
+unset xlabel
+unset ylabel
+unset logscale
+set xrange [0:1]
+set yrange [0:1]
+set key inside left top Left reverse samplen 3 spacing 1.1 font ',10'
+plot 2 with lines linecolor rgb '#1f77b4' dashtype 1 title 'deep_ensemble', 2 with lines linecolor rgb '#9467bd' dashtype 1 title 'snapshot', 2 with lines linecolor rgb '#8c564b' dashtype 1 title 'fge (cycle_epochs=3)'
 unset multiplot
