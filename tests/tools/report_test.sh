@@ -258,33 +258,40 @@ grep -q "^| deep_ensemble, 2 epochs | uniform | 2 |" "$tmp/two_budgets.md" \
 for err in gnuplot.err robustness_gnuplot.err; do
   [ ! -s "$tmp/report_two/data/$err" ] || fail "gnuplot warned: $(head -3 "$tmp/report_two/data/$err")"
 done
-python3 - "$tmp/report_two" <<'PY' || fail "figure legends and colours"
+python3 - "$tmp/report_two" <<'PY' || fail "figure legends and styles"
 import re, sys
 out = sys.argv[1]
-colour_of = {}  # setting -> colour, over both scripts
+style_of = {}  # setting -> its first curves' style (colour, dash, point type), over both scripts
 legends = []
 for script in ("plots.gp", "robustness.gp"):
     for line in open(f"{out}/{script}"):
         if not line.startswith("plot "):
             continue
-        for curve in line[5:].split(", '") if "setting_" in line else []:
-            m = re.search(r"setting_(\d+)_.*linecolor rgb '(#[0-9a-f]+)'.* notitle", curve)
-            assert m, curve
-            assert colour_of.setdefault(m.group(1), m.group(2)) == m.group(2), (script, curve, colour_of)
-        if "setting_" not in line:
-            legends.append(re.findall(r"linecolor rgb '(#[0-9a-f]+)'[^,]* title '([^']*)'", line))
+        if "setting_" not in line:  # the legend: curves out of range with titles
+            legends.append(re.findall(r"2 with (\w+) ([^,]*?) title '((?:[^']|'')*)'", line))
+            continue
+        for curve in re.findall(r"setting_(\d+)_(\w+)\.dat' using \S+ with (\w+) ([^,]*?) notitle", line):
+            setting, name, kind, style = curve
+            if kind in ("linespoints", "yerrorlines") and not name.endswith("mutual_information"):
+                assert style_of.setdefault(setting, style) == style, (script, curve, style_of)
+            assert "linecolor rgb '" + "#" in style, curve
+labels = {"deep_ensemble, 2 epochs": "00", "deep_ensemble, 3 epochs": "01"}
+assert len(style_of) == 2 and len(set(style_of.values())) == 2, style_of
 # per terminal (PNG, SVG): metrics, training, then shift (the 2-epoch run only has --shift) and OOD, whose
 # legend adds the two scores' line styles
 assert len(legends) == 8, legends
-assert colour_of["00"] != colour_of["01"], colour_of
 for i, legend in enumerate(legends):
-    named = {title: colour for colour, title in legend}
-    assert named["deep_ensemble, 2 epochs"] == colour_of["00"], (i, legend, colour_of)
+    titles = [title for _, _, title in legend]
+    assert len(titles) == len(set(titles)), (i, titles)
     shift = i in (4, 6)
-    assert ("deep_ensemble, 3 epochs" in named) != shift, (i, legend)
-    if not shift:
-        assert named["deep_ensemble, 3 epochs"] == colour_of["01"], (i, legend, colour_of)
-    assert ({"entropy", "mutual information"} <= set(named)) == (i in (5, 7)), (i, legend)
+    assert set(labels) & set(titles) == ({"deep_ensemble, 2 epochs"} if shift else set(labels)), (i, titles)
+    for kind, style, title in legend:
+        if title in labels and kind == "linespoints":
+            assert style == style_of[labels[title]], (i, title, style, style_of)
+        elif title in labels:  # the training figure's lines: the colour without point type
+            assert style_of[labels[title]].startswith(style), (i, title, style, style_of)
+    assert ({"entropy", "mutual information"} <= set(titles)) == (i in (5, 7)), (i, titles)
+    assert ("mean over corruptions" in titles) == shift, (i, titles)
 PY
 python3 -c "import json; r = json.load(open('$tmp/robust_1/results.json')); r['shift']['sets'][0].pop('severity'); \
 json.dump(r, open('$tmp/robust_bad.json', 'w'))"

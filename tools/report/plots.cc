@@ -13,6 +13,7 @@
 #include "absl/strings/str_replace.h"
 #include "core/atomic_file.h"
 #include "core/status_macros.h"
+#include "tools/report/figure.h"
 
 namespace ens::report {
 namespace {
@@ -39,36 +40,10 @@ std::string PlotCommand(const std::vector<Series>& series, const std::string& co
   return command;
 }
 
-std::vector<LegendEntry> Legend(const std::vector<Series>& series, const std::string& style) {
-  std::vector<LegendEntry> out;
-  for (const auto& s : series) {
-    out.push_back({absl::StrCat(style, " ", SettingStyle(s.setting, style == "linespoints")), s.title});
-  }
-  return out;
-}
-
-// The figure's share of width left of the legend column, and of height
-// under the title.
-constexpr double kPanelsWidth = 0.73, kPanelsHeight = 0.95;
-
-// A legend text in lines of at most `width` characters where it can break:
-// after ", " and before " (" (a pooled run's label is 70 long, the legend
-// column about 45 wide).
-std::vector<std::string> WrappedTitle(const std::string& text, size_t width = 44) {
-  std::vector<std::string> pieces(1);
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (i > 0 && (text.compare(i - 1, 2, ", ") == 0 || text.compare(i, 2, " (") == 0)) pieces.emplace_back();
-    pieces.back().push_back(text[i]);
-  }
-  std::vector<std::string> lines(1);
-  for (const std::string& piece : pieces) {
-    if (!lines.back().empty() && lines.back().size() + piece.size() > width) {
-      lines.push_back(piece.substr(1));  // without the space it starts with
-    } else {
-      lines.back() += piece;
-    }
-  }
-  return lines;
+std::vector<LegendEntry> Legend(const std::vector<Series>& series, const std::string& with) {
+  std::map<size_t, std::string> labels;
+  for (const auto& s : series) labels.emplace(s.setting, s.title);
+  return SettingsLegend(labels, with);
 }
 
 }  // namespace
@@ -122,88 +97,41 @@ absl::Status DrawPlots(const std::vector<RunGroup>& groups, const std::string& d
     absl::StrAppend(&script, "set terminal ", terminal, "\n");
     // Metrics against ensemble size; the legend names every setting of any panel.
     std::vector<std::pair<std::string, const std::vector<Series>*>> panels;
-    std::map<size_t, Series> in_any;
+    std::vector<Series> in_any;
     for (const auto& panel : std::vector<std::pair<std::string, const std::vector<Series>*>>{
              {"test error, %", &error}, {"NLL", &nll}, {"calibrated NLL", &cnll}, {"DEE", &dee}}) {
       if (panel.second->empty()) continue;
       panels.push_back(panel);
-      for (const Series& s : *panel.second) in_any.emplace(s.setting, s);
+      in_any.insert(in_any.end(), panel.second->begin(), panel.second->end());
     }
     if (!panels.empty()) {
-      const size_t columns = panels.size() > 1 ? 2 : 1;
+      const FigureGrid grid(panels.size());
       absl::StrAppend(&script,
-                      BeginFigure(absl::StrCat(dir, "/metrics_vs_size.", extension),
-                                  "metrics against ensemble size (mean over seeds)"),
+                      grid.Begin(absl::StrCat(dir, "/metrics_vs_size.", extension),
+                                 "metrics against ensemble size (mean over seeds)"),
                       largest > 2 ? "set logscale x 2\n" : "", "set xlabel 'ensemble size'\n");
       const std::map<std::string, int> column = {{"test error, %", 2}, {"NLL", 3}, {"calibrated NLL", 4}, {"DEE", 5}};
       for (size_t p = 0; p < panels.size(); ++p) {
         const auto& [name, series] = panels[p];
-        absl::StrAppend(&script, PlacePanel(p, panels.size(), columns), "set ylabel ", GnuplotQuoted(name), "\n",
+        absl::StrAppend(&script, grid.Panel(p), "set ylabel ", GnuplotQuoted(name), "\n",
                         PlotCommand(*series, absl::StrCat("1:", column.at(name)), "linespoints"), "\n");
       }
-      std::vector<Series> legend;
-      for (const auto& [setting, s] : in_any) legend.push_back(s);
-      absl::StrAppend(&script, EndFigure(Legend(legend, "linespoints")));
+      absl::StrAppend(&script, grid.End(Legend(in_any, "linespoints")));
     }
     if (!training.empty()) {
+      const FigureGrid grid(2, 1);  // long epoch axes, one above the other
       absl::StrAppend(&script,
-                      BeginFigure(absl::StrCat(dir, "/training.", extension), "training (first seed of each setting)"),
-                      "set xlabel 'epoch (all members and phases of the run, in order)'\n", PlacePanel(0, 2, 1),
-                      "set ylabel 'learning rate'\n", PlotCommand(training, "1:2", "steps"), "\n",
-                      PlacePanel(1, 2, 1), "set ylabel 'training loss'\nset logscale y\n",
-                      PlotCommand(training, "1:3", "lines"), "\n", EndFigure(Legend(training, "lines")));
+                      grid.Begin(absl::StrCat(dir, "/training.", extension), "training (first seed of each setting)"),
+                      "set xlabel 'epoch (all members and phases of the run, in order)'\n", grid.Panel(0),
+                      "set ylabel 'learning rate'\n", PlotCommand(training, "1:2", "steps"), "\n", grid.Panel(1),
+                      "set ylabel 'training loss'\nset logscale y\n", PlotCommand(training, "1:3", "lines"), "\n",
+                      grid.End(Legend(training, "lines")));
     }
   }
   const std::string script_file = absl::StrCat(dir, "/plots.gp");
   const std::string errors_file = absl::StrCat(dir, "/data/gnuplot.err");
   ENS_RETURN_IF_ERROR(WriteFileAtomically(script_file, script));
   return RunGnuplot(gnuplot, script_file, errors_file);
-}
-
-std::string SettingStyle(size_t setting, bool points, int dash) {
-  // Tableau's ten, then six darker: told apart on screen and in print.
-  static const char* const kColours[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-                                         "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939",
-                                         "#8c6d31", "#843c39", "#7b4173", "#000000"};
-  constexpr size_t kCount = sizeof(kColours) / sizeof(kColours[0]);
-  return absl::StrCat("linecolor rgb '", kColours[setting % kCount], "' dashtype ", setting / kCount + 1 + dash,
-                      points ? absl::StrCat(" pointtype ", setting + 1) : "");
-}
-
-std::string BeginFigure(const std::string& output, const std::string& title) {
-  // reset keeps the terminal and the output file: each figure starts from gnuplot's defaults.
-  return absl::StrCat("reset\nset grid\nunset key\nset output ", GnuplotQuoted(output), "\nset multiplot title ",
-                      GnuplotQuoted(title), "\n");
-}
-
-std::string PlacePanel(size_t index, size_t panels, size_t columns) {
-  const size_t rows = (panels + columns - 1) / columns;
-  const double width = kPanelsWidth / static_cast<double>(columns), height = kPanelsHeight / static_cast<double>(rows);
-  return absl::StrFormat("set origin %.4f,%.4f\nset size %.4f,%.4f\n", width * static_cast<double>(index % columns),
-                         kPanelsHeight - height * static_cast<double>(index / columns + 1), width, height);
-}
-
-std::string EndFigure(const std::vector<LegendEntry>& legend) {
-  // Curves drawn out of range (y = 2 over [0:1]) leave only their keys (keyentry alone fails an assertion
-  // in gnuplot 5.4).
-  std::string out = absl::StrFormat(
-      "set origin %.4f,0\nset size %.4f,%.4f\nunset title\nunset border\nunset tics\nunset grid\nunset xlabel\n"
-      "unset ylabel\nunset logscale\nset xrange [0:1]\nset yrange [0:1]\n"
-      "set key inside left top Left reverse samplen 3 spacing 1.1 font ',10'\nplot ",
-      kPanelsWidth, 1.0 - kPanelsWidth, kPanelsHeight);
-  for (size_t i = 0; i < legend.size(); ++i) {
-    // gnuplot's key gives a title of several lines one line's room: the others are entries without a sample.
-    const std::vector<std::string> lines = WrappedTitle(legend[i].title);
-    for (size_t l = 0; l < lines.size(); ++l) {
-      absl::StrAppend(&out, i || l ? ", " : "", "2 with ", l ? "lines linetype nodraw" : legend[i].style, " title ",
-                      GnuplotQuoted(l ? absl::StrCat("  ", lines[l]) : lines[l]));
-    }
-  }
-  return absl::StrCat(out, "\nunset multiplot\n");
-}
-
-std::string GnuplotQuoted(const std::string& text) {
-  return absl::StrCat("'", absl::StrReplaceAll(text, {{"'", "''"}}), "'");
 }
 
 absl::Status RunGnuplot(const std::string& gnuplot, const std::string& script_file, const std::string& errors_file) {

@@ -6,10 +6,8 @@
 //                    each setting's first run (all its members and phases
 //                    in order), the seed lecture's schedule figures.
 // The data files and the gnuplot script stay beside the figures, so a user
-// can restyle them (`gnuplot DIR/plots.gp`). Every figure of a report gives
-// a setting the same colour and point type, and has one legend, in a column
-// of its own right of the panels: a dozen settings with long labels take no
-// room from the curves.
+// can restyle them (`gnuplot DIR/plots.gp`). Their layout and styles:
+// figure.h.
 #ifndef ENSEMBLES_TOOLS_REPORT_PLOTS_H_
 #define ENSEMBLES_TOOLS_REPORT_PLOTS_H_
 
@@ -23,26 +21,6 @@ namespace ens::report {
 
 absl::Status DrawPlots(const std::vector<RunGroup>& groups, const std::string& dir,
                        const std::string& gnuplot = "gnuplot");
-
-// A string literal for gnuplot (single quotes; '' inside).
-std::string GnuplotQuoted(const std::string& text);
-
-// Setting `setting`'s colour and point type (16 colours, then dash patterns),
-// and `dash` for a second curve of the same setting (0: the setting's own).
-std::string SettingStyle(size_t setting, bool points, int dash = 0);
-
-// One entry of a figure's legend: a plot style ("linespoints ...") and its
-// text.
-struct LegendEntry {
-  std::string style, title;
-};
-
-// gnuplot lines for a figure of `panels` plots on a grid of `columns`, with
-// the legend column on the right: BeginFigure (state reset, output, title),
-// then before each panel's plot PlacePanel, then EndFigure.
-std::string BeginFigure(const std::string& output, const std::string& title);
-std::string PlacePanel(size_t index, size_t panels, size_t columns);
-std::string EndFigure(const std::vector<LegendEntry>& legend);
 
 // Runs `gnuplot` on `script_file`, its stderr to `errors_file`: a missing
 // gnuplot or a failed script is one error naming it (the script's last

@@ -10,6 +10,7 @@
 #include "core/atomic_file.h"
 #include "core/status_macros.h"
 #include "driver/results_file.h"
+#include "tools/report/figure.h"
 #include "tools/report/plots.h"
 
 namespace ens::report {
@@ -244,44 +245,47 @@ absl::Status DrawRobustnessPlots(const std::vector<RunGroup>& groups, const std:
         for (const char* score : {"entropy", "mutual_information"}) {
           const auto it = scores.find(score);
           if (it == scores.end()) continue;
+          const bool mutual_information = std::string(score) == "mutual_information";
           std::string rows = absl::StrCat("# ", label, ", ", set, ", ", score, ": size auroc (mean over seeds)\n");
-          for (const auto& [size, values] : it->second) absl::StrAppend(&rows, size, " ", StatOf(values).mean, "\n");
+          size_t points = 0;
+          for (const auto& [size, values] : it->second) {
+            // One member's mutual information is 0 for every image: AUROC 0.5 by ties, no detection to draw.
+            if (size == 1 && mutual_information) continue;
+            absl::StrAppend(&rows, size, " ", StatOf(values).mean, "\n");
+            ++points;
+          }
+          if (points == 0) continue;
           const std::string file = absl::StrFormat("%s/data/setting_%02d_ood_%s_%s.dat", dir, g, set, score);
           ENS_RETURN_IF_ERROR(WriteFileAtomically(file, rows));
-          ood_series[set].push_back({file, g, std::string(score) == "mutual_information" ? 1 : 0});
+          ood_series[set].push_back({file, g, mutual_information ? 1 : 0});
           ood_labels[g] = label;
         }
       }
     }
   }
   if (shift_series.empty() && ood_series.empty()) return absl::OkStatus();
-  const auto legend = [](const std::map<size_t, std::string>& labels) {
-    std::vector<LegendEntry> out;
-    for (const auto& [setting, label] : labels) {
-      out.push_back({absl::StrCat("linespoints ", SettingStyle(setting, true)), label});
-    }
-    return out;
-  };
   std::string script = "# Written by //tools/report; rerun with: gnuplot robustness.gp\n";
   for (const auto& [terminal, extension] :
        std::vector<std::pair<std::string, std::string>>{{"pngcairo size 1800,1000 noenhanced", "png"},
                                                         {"svg size 1800,1000 noenhanced dynamic", "svg"}}) {
     absl::StrAppend(&script, "set terminal ", terminal, "\n");
     if (!shift_series.empty()) {
+      const FigureGrid grid(5);
       // Ovadia et al.'s box per method and severity, as a bar: each setting's median over corruptions with
       // their quartiles, beside the others' at the same severity; the mean as a dot (above the upper quartile
       // where a few corruptions are far worse than the rest).
       absl::StrAppend(&script,
-                      BeginFigure(absl::StrCat(dir, "/shift_vs_severity.", extension),
-                                  "under shift, over corruptions: median (points on lines), quartiles (bars), mean "
-                                  "(dots); settings side by side at each severity; severity 0 = clean"),
+                      grid.Begin(absl::StrCat(dir, "/shift_vs_severity.", extension),
+                                 "under shift, over corruptions: median (points on lines), quartiles (bars), mean "
+                                 "(dots); settings side by side at each severity; severity 0 = clean"),
                       "set xlabel 'severity'\nset xrange [-0.5:5.5]\nset xtics 0,1,5\nset bars small\n");
+      // Settings 0.1 apart, or closer where more than seven share the 0.6 between severities' groups.
+      const double n = static_cast<double>(shift_series.size()), step = n > 1 ? std::min(0.1, 0.6 / (n - 1)) : 0;
       for (size_t m = 0; m < 5; ++m) {
         const int mean = 2 + 4 * static_cast<int>(m), median = mean + 1, q25 = mean + 2, q75 = mean + 3;
         std::string plot = "plot ";
         for (size_t i = 0; i < shift_series.size(); ++i) {
-          const double offset =
-              shift_series.size() == 1 ? 0.0 : 0.6 * (static_cast<double>(i) / (shift_series.size() - 1) - 0.5);
+          const double offset = (static_cast<double>(i) - (n - 1) / 2) * step;
           const std::string file = GnuplotQuoted(shift_series[i].file);
           absl::StrAppend(&plot, i ? ", " : "", file,
                           absl::StrFormat(" using ($1%+.4f):%d:%d:%d with yerrorlines ", offset, median, q25, q75),
@@ -289,33 +293,33 @@ absl::Status DrawRobustnessPlots(const std::vector<RunGroup>& groups, const std:
                           absl::StrFormat(" using ($1%+.4f):%d with points ", offset, mean),
                           SettingStyle(shift_series[i].setting, false), " pointtype 7 pointsize 0.5 notitle");
         }
-        absl::StrAppend(&script, PlacePanel(m, 5, 3), "set ylabel ", GnuplotQuoted(kShiftTitles[m]), "\n", plot,
+        absl::StrAppend(&script, grid.Panel(m), "set ylabel ", GnuplotQuoted(kShiftTitles[m]), "\n", plot,
                         "\n");
       }
-      std::vector<LegendEntry> with_mean = legend(shift_labels);
+      std::vector<LegendEntry> with_mean = SettingsLegend(shift_labels, "linespoints");
       with_mean.push_back({"points linecolor rgb '#000000' pointtype 7 pointsize 0.5", "mean over corruptions"});
-      absl::StrAppend(&script, EndFigure(with_mean));
+      absl::StrAppend(&script, grid.End(with_mean));
     }
     if (!ood_series.empty()) {
-      const size_t panels = ood_series.size(), columns = panels > 4 ? 3 : panels > 1 ? 2 : 1;
+      const FigureGrid grid(ood_series.size());
       absl::StrAppend(&script,
-                      BeginFigure(absl::StrCat(dir, "/ood_auroc_vs_size.", extension),
-                                  "OOD AUROC against ensemble size (mean over seeds): entropy solid, mutual "
-                                  "information dashed"),
+                      grid.Begin(absl::StrCat(dir, "/ood_auroc_vs_size.", extension),
+                                 "OOD AUROC against ensemble size (mean over seeds): entropy solid, mutual "
+                                 "information dashed (from two members: one has none)"),
                       "set xlabel 'ensemble size'\nset ylabel 'AUROC'\n");
       size_t p = 0;
       for (const auto& [set, series] : ood_series) {
-        std::string plot = absl::StrCat(PlacePanel(p++, panels, columns), "set title ", GnuplotQuoted(set), "\nplot ");
+        std::string plot = absl::StrCat(grid.Panel(p++), "set title ", GnuplotQuoted(set), "\nplot ");
         for (size_t i = 0; i < series.size(); ++i) {
           absl::StrAppend(&plot, i ? ", " : "", GnuplotQuoted(series[i].file), " using 1:2 with linespoints ",
                           SettingStyle(series[i].setting, true, series[i].dash), " notitle");
         }
         absl::StrAppend(&script, plot, "\n");
       }
-      std::vector<LegendEntry> with_scores = legend(ood_labels);
+      std::vector<LegendEntry> with_scores = SettingsLegend(ood_labels, "linespoints");
       with_scores.push_back({"lines linecolor rgb '#000000' dashtype 1", "entropy"});
       with_scores.push_back({"lines linecolor rgb '#000000' dashtype 2", "mutual information"});
-      absl::StrAppend(&script, EndFigure(with_scores));
+      absl::StrAppend(&script, grid.End(with_scores));
     }
   }
   const std::string script_file = absl::StrCat(dir, "/robustness.gp");

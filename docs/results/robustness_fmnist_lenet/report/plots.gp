@@ -8,19 +8,19 @@ set multiplot title 'metrics against ensemble size (mean over seeds)'
 set logscale x 2
 set xlabel 'ensemble size'
 set origin 0.0000,0.4750
-set size 0.3650,0.4750
+set size 0.5000,0.4750
 set ylabel 'test error, %'
 plot 'docs/results/robustness_fmnist_lenet/report/data/setting_00_sizes.dat' using 1:2 with linespoints linecolor rgb '#1f77b4' dashtype 1 pointtype 1 notitle
-set origin 0.3650,0.4750
-set size 0.3650,0.4750
+set origin 0.5000,0.4750
+set size 0.5000,0.4750
 set ylabel 'NLL'
 plot 'docs/results/robustness_fmnist_lenet/report/data/setting_00_sizes.dat' using 1:3 with linespoints linecolor rgb '#1f77b4' dashtype 1 pointtype 1 notitle
 set origin 0.0000,0.0000
-set size 0.3650,0.4750
+set size 0.5000,0.4750
 set ylabel 'calibrated NLL'
 plot 'docs/results/robustness_fmnist_lenet/report/data/setting_00_sizes.dat' using 1:4 with linespoints linecolor rgb '#1f77b4' dashtype 1 pointtype 1 notitle
-set origin 0.7300,0
-set size 0.2700,0.9500
+set origin 0.5000,0.0000
+set size 0.5000,0.4750
 unset title
 unset border
 unset tics
@@ -71,19 +71,19 @@ set multiplot title 'metrics against ensemble size (mean over seeds)'
 set logscale x 2
 set xlabel 'ensemble size'
 set origin 0.0000,0.4750
-set size 0.3650,0.4750
+set size 0.5000,0.4750
 set ylabel 'test error, %'
 plot 'docs/results/robustness_fmnist_lenet/report/data/setting_00_sizes.dat' using 1:2 with linespoints linecolor rgb '#1f77b4' dashtype 1 pointtype 1 notitle
-set origin 0.3650,0.4750
-set size 0.3650,0.4750
+set origin 0.5000,0.4750
+set size 0.5000,0.4750
 set ylabel 'NLL'
 plot 'docs/results/robustness_fmnist_lenet/report/data/setting_00_sizes.dat' using 1:3 with linespoints linecolor rgb '#1f77b4' dashtype 1 pointtype 1 notitle
 set origin 0.0000,0.0000
-set size 0.3650,0.4750
+set size 0.5000,0.4750
 set ylabel 'calibrated NLL'
 plot 'docs/results/robustness_fmnist_lenet/report/data/setting_00_sizes.dat' using 1:4 with linespoints linecolor rgb '#1f77b4' dashtype 1 pointtype 1 notitle
-set origin 0.7300,0
-set size 0.2700,0.9500
+set origin 0.5000,0.0000
+set size 0.5000,0.4750
 unset title
 unset border
 unset tics

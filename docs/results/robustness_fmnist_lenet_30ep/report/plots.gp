@@ -35,7 +35,7 @@ unset logscale
 set xrange [0:1]
 set yrange [0:1]
 set key inside left top Left reverse samplen 3 spacing 1.1 font ',10'
-plot 2 with linespoints linecolor rgb '#1f77b4' dashtype 1 pointtype 1 title 'deep_ensemble', 2 with linespoints linecolor rgb '#ff7f0e' dashtype 1 pointtype 2 title 'combine', 2 with lines linetype nodraw title '  (runs=deep_ensemble_s0:deep_ensemble_s1),', 2 with lines linetype nodraw title '  mean of 20 member orders', 2 with linespoints linecolor rgb '#2ca02c' dashtype 1 pointtype 3 title 'mc_dropout (weights_from=deep_ensemble_s0)', 2 with linespoints linecolor rgb '#d62728' dashtype 1 pointtype 4 title 'kfac_laplace (weights_from=deep_ensemble_s0)', 2 with linespoints linecolor rgb '#9467bd' dashtype 1 pointtype 5 title 'snapshot', 2 with linespoints linecolor rgb '#8c564b' dashtype 1 pointtype 6 title 'fge (cycle_epochs=3)'
+plot 2 with linespoints linecolor rgb '#1f77b4' dashtype 1 pointtype 1 title 'deep_ensemble', 2 with linespoints linecolor rgb '#ff7f0e' dashtype 1 pointtype 2 title 'combine (runs=deep_ensemble_s0:', 2 with lines linetype nodraw title '  deep_ensemble_s1), mean of 20 member orders', 2 with linespoints linecolor rgb '#2ca02c' dashtype 1 pointtype 3 title 'mc_dropout (weights_from=deep_ensemble_s0)', 2 with linespoints linecolor rgb '#d62728' dashtype 1 pointtype 4 title 'kfac_laplace (weights_from=deep_ensemble_s0)', 2 with linespoints linecolor rgb '#9467bd' dashtype 1 pointtype 5 title 'snapshot', 2 with linespoints linecolor rgb '#8c564b' dashtype 1 pointtype 6 title 'fge (cycle_epochs=3)'
 unset multiplot
 reset
 set grid
@@ -102,7 +102,7 @@ unset logscale
 set xrange [0:1]
 set yrange [0:1]
 set key inside left top Left reverse samplen 3 spacing 1.1 font ',10'
-plot 2 with linespoints linecolor rgb '#1f77b4' dashtype 1 pointtype 1 title 'deep_ensemble', 2 with linespoints linecolor rgb '#ff7f0e' dashtype 1 pointtype 2 title 'combine', 2 with lines linetype nodraw title '  (runs=deep_ensemble_s0:deep_ensemble_s1),', 2 with lines linetype nodraw title '  mean of 20 member orders', 2 with linespoints linecolor rgb '#2ca02c' dashtype 1 pointtype 3 title 'mc_dropout (weights_from=deep_ensemble_s0)', 2 with linespoints linecolor rgb '#d62728' dashtype 1 pointtype 4 title 'kfac_laplace (weights_from=deep_ensemble_s0)', 2 with linespoints linecolor rgb '#9467bd' dashtype 1 pointtype 5 title 'snapshot', 2 with linespoints linecolor rgb '#8c564b' dashtype 1 pointtype 6 title 'fge (cycle_epochs=3)'
+plot 2 with linespoints linecolor rgb '#1f77b4' dashtype 1 pointtype 1 title 'deep_ensemble', 2 with linespoints linecolor rgb '#ff7f0e' dashtype 1 pointtype 2 title 'combine (runs=deep_ensemble_s0:', 2 with lines linetype nodraw title '  deep_ensemble_s1), mean of 20 member orders', 2 with linespoints linecolor rgb '#2ca02c' dashtype 1 pointtype 3 title 'mc_dropout (weights_from=deep_ensemble_s0)', 2 with linespoints linecolor rgb '#d62728' dashtype 1 pointtype 4 title 'kfac_laplace (weights_from=deep_ensemble_s0)', 2 with linespoints linecolor rgb '#9467bd' dashtype 1 pointtype 5 title 'snapshot', 2 with linespoints linecolor rgb '#8c564b' dashtype 1 pointtype 6 title 'fge (cycle_epochs=3)'
 unset multiplot
 reset
 set grid
