@@ -23,6 +23,10 @@
 #     (issue 23's budget): batch_ensemble (MEMBERS), packed_ensembles
 #     (MEMBERS, alpha 2), masksembles (MEMBERS, scale 2), mimo (3 members,
 #     the paper's setting)
+#   held_out_s<seed>  with HELD_OUT (classes, e.g. 5:7:9: sandals, sneakers,
+#                  ankle boots), last: the deep ensemble of MEMBERS x EPOCHS
+#                  trained without those classes, whose test images are its
+#                  first OOD set (held_out) before the five
 #
 #   benchmarks/paper/robustness_fmnist.sh [DRIVER] [OUT_ROOT] [MNIST_DIR] [DATASET_ARGS]
 #
@@ -39,7 +43,7 @@
 # Environment: SEEDS ("0 1 2"), ENSEMBLE_SEEDS (the seeds whose deep
 # ensembles run, default SEEDS; "" runs only ONE_SEED_METHODS), MEMBERS
 # (5), EPOCHS (5), WHOLE, DRAWS (10), REFERENCE, DEVICE (auto), SEVERITIES
-# (1:2:3:4:5), ONE_SEED_METHODS, OOD_ARGS (default mnist:dir=MNIST_DIR),
+# (1:2:3:4:5), ONE_SEED_METHODS, HELD_OUT, OOD_ARGS (default mnist:dir=MNIST_DIR),
 # AFTER_RUN (a shell command run after each run, e.g. to pack results).
 # `//:report` over OUT_ROOT gives mean and spread per setting. The same
 # command again over the same OUT_ROOT goes on where it stopped: a finished
@@ -125,3 +129,8 @@ for method in $one_seed; do
   budget "$method"
   run "$method" "${flags[@]}"
 done
+if [[ -n ${HELD_OUT:-} ]]; then
+  run "held_out_s$first" --method=deep_ensemble --members="$members" --epochs="$epochs" --seed="$first" \
+    --dataset_args="${dataset_args:+$dataset_args,}hold_out_classes=$HELD_OUT" \
+    --ood=held_out,mnist,uniform,gaussian,flipped,rotated
+fi

@@ -2,7 +2,8 @@
 # benchmarks/paper/robustness_fmnist.sh end to end on a small setting (real
 # Fashion-MNIST and MNIST files, lenet, 2 networks of 2 epochs, one severity):
 # the deep ensembles of two seeds hold out one validation split and combine
-# into the DEE reference, MC dropout reads the first deep ensemble's network.
+# into the DEE reference, MC dropout reads the first deep ensemble's network,
+# a deep ensemble trained without three classes has them as its first OOD set.
 # One run is killed (SIGKILL) after its first checkpoint; the same command
 # again keeps the finished runs, resumes the killed one and then makes the
 # reference that could not be made without it.
@@ -32,7 +33,7 @@ chmod +x "$tmp/driver_killing_s1.sh"
 touch "$tmp/kill_s1"
 
 study() {
-  SEEDS="0 1" REFERENCE="0 1" MEMBERS=2 EPOCHS=2 DRAWS=2 ONE_SEED_METHODS="mc_dropout snapshot" SEVERITIES=1 \
+  SEEDS="0 1" REFERENCE="0 1" MEMBERS=2 EPOCHS=2 DRAWS=2 ONE_SEED_METHODS="mc_dropout snapshot" SEVERITIES=1 HELD_OUT=5:7:9 \
     DEVICE=cpu OOD_ARGS="mnist:dir=$root/tests/data/mnist,limit=64;uniform:count=64;gaussian:count=64" \
     bash "$script" "$tmp/driver_killing_s1.sh" "$out" "$root/tests/data/mnist" \
     train_limit=2048,val_size=256,test_limit=64
@@ -45,14 +46,14 @@ study >"$tmp/first.log" 2>&1 || fail "first pass: $(tail -3 "$tmp/first.log")"
 grep -q "^== deep_ensemble_s1: exit code 137" "$tmp/first.log" || fail "no exit code for the killed run"
 grep -q "deep_ensemble_s1/results.json: cannot open" "$tmp/first.log" \
   || fail "combine did not name the missing part: $(grep -A2 '== deep_ensemble_ref' "$tmp/first.log")"
-for run in deep_ensemble_s0 mc_dropout snapshot; do
+for run in deep_ensemble_s0 mc_dropout snapshot held_out_s0; do
   [ -f "$out/$run/results.json" ] || fail "first pass: $run did not finish"
 done
-kept=("$out"/{deep_ensemble_s0,mc_dropout,snapshot}/results.json)
+kept=("$out"/{deep_ensemble_s0,mc_dropout,snapshot,held_out_s0}/results.json)
 sum_before=$(md5sum "${kept[@]}")
 
 study >"$tmp/second.log" 2>&1 || fail "second pass: $(tail -3 "$tmp/second.log")"
-for run in deep_ensemble_s0 mc_dropout snapshot; do
+for run in deep_ensemble_s0 mc_dropout snapshot held_out_s0; do
   grep -q "^== $run: finished earlier, kept" "$tmp/second.log" || fail "second pass did not keep $run"
 done
 grep -q "^== deep_ensemble_s1: resuming" "$tmp/second.log" || fail "second pass did not resume deep_ensemble_s1"
@@ -78,5 +79,9 @@ assert ref["config"]["method"] == "combine" and ref["ensemble_size"] == 4, (ref[
 assert ref["method_capabilities"]["independent_members_on_shared_data"], ref["method_capabilities"]
 assert "shift" not in ref or not ref["shift"], "the reference evaluates the test set only"
 assert "deep_ensemble_s0" in mcd["config"]["method_args"], mcd["config"]["method_args"]
+held = load("held_out_s0")
+assert "hold_out_classes=5:7:9" in held["config"]["dataset_args"], held["config"]["dataset_args"]
+names = [x["name"] for x in held["ood"]["sets"]]
+assert names == ["held_out", "mnist", "uniform", "gaussian", "flipped", "rotated"], names
 PY
 finish "robustness_fmnist.sh"
