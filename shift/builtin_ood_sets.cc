@@ -104,7 +104,9 @@ ENS_REGISTER(OodSetRegistry(), "mnist",
              ParamSchema()
                  .String("dir", "/usr/share/datasets/mnist",
                          "directory with t10k-images-idx3-ubyte[.gz] or one other *-images-idx3-ubyte[.gz]")
-                 .Int("limit", 0, "use only the first N images (0: all)")
+                 .Int("limit", 0,
+                      "use only the first N images in file order (0: all; a file sorted by digit, as mnist-10k is, "
+                      "gives its first digits only)")
                  .Min(0),
              Mnist);
 ENS_REGISTER(OodSetRegistry(), "held_out",

@@ -117,7 +117,8 @@ ENS_REGISTER(CorruptionRegistry(), "rotation",
              "rotation about the centre, bilinear, black outside (Ovadia et al. 2019: 15..180 degrees)",
              ParamSchema().DoubleList("degrees", "15:45:90:135:180", "angle per severity"), Rotation);
 ENS_REGISTER(CorruptionRegistry(), "translation",
-             "horizontal roll, wrapping around (Ovadia et al. 2019: 2..26 pixels)",
+             "horizontal roll, wrapping around (Ovadia et al. 2019: 2..26 pixels; on a 28-pixel image a roll of 26 "
+             "is one of -2 and 20 one of -8: severity is not monotone there)",
              ParamSchema().DoubleList("pixels", "2:8:14:20:26", "shift per severity").Min(0), Translation);
 
 }  // namespace
