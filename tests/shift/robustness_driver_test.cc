@@ -156,6 +156,33 @@ TEST_F(RobustnessDriverTest, APluginAddsACorruption) {
   EXPECT_GT(shift["sets"][0]["by_size"][1]["error"].get<double>(), 40.0);
 }
 
+// The MNIST set's file: the original naming (t10k-images-idx3-ubyte.gz)
+// wins over any other; of other names there must be one. limit=N takes the
+// first N images in file order (the predictions of the run's whole set, cut).
+TEST_F(RobustnessDriverTest, TheMnistReaderFindsItsFileAndLimitTakesTheFirstImages) {
+  const std::string file = MnistDir() + "/mnist-10k-images-idx3-ubyte.gz";
+  const std::string both = Tmp("mnist_both"), two = Tmp("mnist_two"), copy = Tmp("robust_copy");
+  ASSERT_EQ(RunCommand(absl::StrCat("mkdir -p ", both, " ", two, " ", copy, " && cp ", file, " ", both,
+                                    "/t10k-images-idx3-ubyte.gz && cp ", file, " ", both,
+                                    "/extra-images-idx3-ubyte.gz && cp ", file, " ", two, "/a-images-idx3-ubyte.gz && cp ",
+                                    file, " ", two, "/b-images-idx3-ubyte.gz && cp -r ", Tmp("robust_run"),
+                                    "/results.json ", Tmp("robust_run"), "/members ", copy)),
+            0);
+  std::string err;
+  ASSERT_EQ(Driver(absl::StrCat("--eval_only --out_dir=", copy, " --ood=mnist --ood_args=dir=", both, ",limit=1500"), &err),
+            0)
+      << err;
+  const torch::Tensor limited = Npy(copy + "/predictions/ood/mnist/member_001.npy");
+  const torch::Tensor all = Npy(Tmp("robust_run") + "/predictions/ood/mnist/member_001.npy");
+  ASSERT_EQ(limited.size(0), 1500);
+  ASSERT_EQ(all.size(0), 10000);
+  EXPECT_TRUE(torch::allclose(limited, all.slice(0, 0, 1500), 1e-5, 1e-5));
+  EXPECT_EQ(Driver(absl::StrCat("--eval_only --out_dir=", copy, " --ood=mnist --ood_args=dir=", two), &err), 2);
+  EXPECT_NE(err.find("holds several (a-images-idx3-ubyte.gz, b-images-idx3-ubyte.gz) test image files"),
+            std::string::npos)
+      << err;
+}
+
 TEST_F(RobustnessDriverTest, BadSetsAreOneLineErrors) {
   const std::string run = absl::StrCat(" --eval_only --out_dir=", Tmp("robust_run"));
   const std::vector<std::pair<std::string, std::string>> cases = {
