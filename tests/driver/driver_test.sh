@@ -11,7 +11,10 @@ duplicate="$root/tests/plugins/duplicate_schedule_plugin.so"
 "$driver" --list >"$tmp/list" || fail "--list exited non-zero"
 for needle in "methods (--method" "deep_ensemble" "snapshot" "fge" "mc_dropout" "models (--model" "lenet" \
               "preresnet20" "datasets (--dataset" "fashion_mnist" "synthetic" "schedules (--schedule" \
-              "cyclic_cosine" "triangular" "lr0 (float, default --lr"; do
+              "cyclic_cosine" "triangular" "lr0 (float, default --lr" \
+              "out-of-distribution sets (--ood" "  held_out  " "  mnist  " "  uniform  " "  rotated  " \
+              "corruptions (--shift" "  gaussian_noise  " "  jpeg  " "  fog  " "  translation  " \
+              "limit (int, default 0, >= 0): use only the first N images in file order"; do
   grep -qF -- "$needle" "$tmp/list" || fail "--list lacks '$needle'"
 done
 
