@@ -111,6 +111,10 @@ budget() {
     *) return 1 ;;
   esac
 }
+if [[ -n ${HELD_OUT:-} && ! $HELD_OUT =~ ^[0-9]+(:[0-9]+)*$ ]]; then
+  echo "robustness_fmnist.sh: HELD_OUT=$HELD_OUT: expected class indices such as 5:7:9" >&2
+  exit 2
+fi
 one_seed=${ONE_SEED_METHODS-mc_dropout snapshot swag}
 for method in $one_seed; do  # before hours of deep ensembles, not after
   budget "$method" || { echo "robustness_fmnist.sh: no budget rule for method '$method' (ONE_SEED_METHODS)" >&2; exit 2; }

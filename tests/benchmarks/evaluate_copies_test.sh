@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # benchmarks/paper/evaluate_copies.sh: finished runs evaluated again on
 # another OOD set in copies, the runs themselves untouched, the copies' test
-# metrics the runs' own (to float rounding), the members' OOD predictions saved; a
-# directory that is no finished run stops it before any work.
+# metrics the runs' own (to float rounding), the members' OOD predictions
+# saved; a failed evaluation leaves no results.json in its copy; a directory
+# that is no finished run, a copy that would be a run, or two runs of one
+# name stop it before any work.
 set -uo pipefail
 source "$TEST_SRCDIR/$TEST_WORKSPACE/tests/testing/shell_helpers.sh"
 script="$root/benchmarks/paper/evaluate_copies.sh"
@@ -42,6 +44,31 @@ PY
 KEEP_MEMBERS=1 bash "$script" "$driver" "$tmp/kept" "$tmp/runs/de_1" -- --ood=uniform >/dev/null 2>&1 \
   || fail "KEEP_MEMBERS=1 failed"
 [ -f "$tmp/kept/de_1/members/ensemble.json" ] || fail "KEEP_MEMBERS=1 did not keep members/"
+
+# A failed evaluation: its copy keeps no results.json, the next run is still
+# evaluated, the exit code is 1.
+bash "$script" "$driver" "$tmp/failing" "$tmp/runs/de_1" "$tmp/runs/de_2" -- --ood=uniform --ood_args=uniform:count=0 \
+  >"$tmp/log" 2>&1
+[ $? = 1 ] || fail "a failed evaluation: exit code not 1"
+grep -q "^== de_1: exit code 2" "$tmp/log" || fail "no exit code line for the failed copy: $(tail -3 "$tmp/log")"
+[ -e "$tmp/failing/de_1/results.json" ] && fail "the failed copy kept the run's results.json"
+grep -q "^== de_2" "$tmp/log" || fail "the run after the failed one was not evaluated"
+
+# A copy that would be one of the runs, or two runs of one name: refused
+# before any work, the runs untouched.
+bash "$script" "$driver" "$tmp/runs" "$tmp/runs/de_1/" -- --ood=uniform >"$tmp/out" 2>"$tmp/err"
+[ $? = 2 ] || fail "OUT_ROOT holding the runs: exit code not 2"
+grep -q "would be, or be inside, the run" "$tmp/err" || fail "no error for OUT_ROOT over the runs: $(cat "$tmp/err")"
+mkdir -p "$tmp/nest/de_1" && cp -r "$tmp/runs/de_1" "$tmp/nest/de_1/"
+bash "$script" "$driver" "$tmp/nest" "$tmp/nest/de_1/de_1" -- --ood=uniform >"$tmp/out" 2>"$tmp/err"
+[ $? = 2 ] || fail "a copy holding the run: exit code not 2"
+grep -q "would hold the run" "$tmp/err" || fail "no error for a copy holding the run: $(cat "$tmp/err")"
+[ -f "$tmp/nest/de_1/de_1/results.json" ] || fail "the nested run was removed"
+mkdir -p "$tmp/other" && cp -r "$tmp/runs/de_1" "$tmp/other/"
+bash "$script" "$driver" "$tmp/same_name" "$tmp/runs/de_1" "$tmp/other/de_1" -- --ood=uniform >"$tmp/out" 2>"$tmp/err"
+[ $? = 2 ] || fail "two runs of one name: exit code not 2"
+grep -q "would share the copy" "$tmp/err" || fail "no error for two runs of one name: $(cat "$tmp/err")"
+[ "$(cd "$tmp/runs" && find . -type f -exec md5sum {} + | sort)" == "$before" ] || fail "a refused call changed a run"
 
 mkdir -p "$tmp/not_a_run"
 bash "$script" "$driver" "$tmp/none" "$tmp/runs/de_1" "$tmp/not_a_run" -- --ood=uniform >"$tmp/out" 2>"$tmp/err"

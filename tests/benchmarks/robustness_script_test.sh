@@ -39,6 +39,12 @@ study() {
     train_limit=2048,val_size=256,test_limit=64
 }
 
+# A malformed HELD_OUT stops the script before any run.
+HELD_OUT=5,7 bash "$script" "$driver" "$tmp/bad_held_out" >"$tmp/out" 2>"$tmp/err"
+[ $? = 2 ] || fail "HELD_OUT=5,7: exit code not 2"
+grep -q "HELD_OUT=5,7: expected class indices such as 5:7:9" "$tmp/err" || fail "HELD_OUT=5,7: $(cat "$tmp/err")"
+[ -e "$tmp/bad_held_out" ] && fail "HELD_OUT=5,7: a run started"
+
 study >"$tmp/first.log" 2>&1 || fail "first pass: $(tail -3 "$tmp/first.log")"
 [ -f "$tmp/kill_s1" ] && fail "deep_ensemble_s1 was never started"
 [ -e "$out/deep_ensemble_s1/results.json" ] && fail "the killed run left results.json"

@@ -157,13 +157,15 @@ TEST_F(RobustnessDriverTest, APluginAddsACorruption) {
 }
 
 // The MNIST set's file: the original naming (t10k-images-idx3-ubyte.gz)
-// wins over any other; of other names there must be one. limit=N takes the
+// wins over any other (here Fashion-MNIST's test images, whose predictions
+// would differ); of other names there must be one. limit=N takes the
 // first N images in file order (the predictions of the run's whole set, cut).
 TEST_F(RobustnessDriverTest, TheMnistReaderFindsItsFileAndLimitTakesTheFirstImages) {
+  const std::string kFashionTest = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
   const std::string file = MnistDir() + "/mnist-10k-images-idx3-ubyte.gz";
   const std::string both = Tmp("mnist_both"), two = Tmp("mnist_two"), copy = Tmp("robust_copy");
   ASSERT_EQ(RunCommand(absl::StrCat("mkdir -p ", both, " ", two, " ", copy, " && cp ", file, " ", both,
-                                    "/t10k-images-idx3-ubyte.gz && cp ", file, " ", both,
+                                    "/t10k-images-idx3-ubyte.gz && cp ", kFashionTest, " ", both,
                                     "/extra-images-idx3-ubyte.gz && cp ", file, " ", two, "/a-images-idx3-ubyte.gz && cp ",
                                     file, " ", two, "/b-images-idx3-ubyte.gz && cp -r ", Tmp("robust_run"),
                                     "/results.json ", Tmp("robust_run"), "/members ", copy)),
