@@ -4,8 +4,12 @@
 // noise as out-of-distribution sets, and on Gaussian noise and rotation at
 // severities 1 and 5; every number recomputes from predictions/, the dump
 // holds the corrupted images, and a run trained without three classes
-// detects them with --eval_only --ood=held_out. Bad sets, corruptions and
-// severities are one line and exit code 2.
+// detects them with --eval_only --ood=held_out; each corrupted set is made
+// once for all members, the MNIST reader finds its file and limit=N takes
+// the first N images. Bad sets, corruptions and severities are one line and
+// exit code 2.
+#include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -154,6 +158,35 @@ TEST_F(RobustnessDriverTest, APluginAddsACorruption) {
                               1 - test->slice(0, 0, 100).to(torch::kFloat) / 255, 1e-5, 1e-5));
   // Dark clothes on white: far from what the members saw.
   EXPECT_GT(shift["sets"][0]["by_size"][1]["error"].get<double>(), 40.0);
+}
+
+// Each corrupted set is made once, before the first member, not once per
+// member: a plugin corruption logs its calls, and over the run's two members
+// no (severity, chunk seed) comes twice.
+TEST_F(RobustnessDriverTest, EachCorruptedSetIsMadeOnceForAllMembers) {
+  const std::string copy = Tmp("robust_counted"), log = Tmp("corruption_calls.txt");
+  ASSERT_EQ(RunCommand(absl::StrCat("rm -rf ", copy, " ", log, " && cp -r ", Tmp("robust_run"), " ", copy)), 0);
+  std::string err;
+  ASSERT_EQ(RunCommand(absl::StrCat("ENS_CORRUPTION_CALLS=", log, " ", Runfile("driver/driver"), " --plugins=",
+                                    Runfile("tests/plugins/counting_corruption.so"), " --eval_only --out_dir=", copy,
+                                    " --shift=counted --shift_severities=1:3 >/dev/null"),
+                       &err),
+            0)
+      << err;
+  const nlohmann::json shift = Results("robust_counted")["shift"];
+  ASSERT_EQ(shift["sets"].size(), 2u);
+  EXPECT_EQ(shift["sets"][0]["by_size"].back()["size"], 2);  // both members predicted every set
+  std::map<std::string, int> calls;
+  std::map<char, int> by_severity;
+  std::istringstream lines(ReadText(log));
+  for (std::string line; std::getline(lines, line);) {
+    ++calls[line];
+    ++by_severity[line[0]];
+  }
+  ASSERT_FALSE(calls.empty());
+  for (const auto& [call, times] : calls) EXPECT_EQ(times, 1) << "corrupted again: " << call;
+  EXPECT_EQ(by_severity.size(), 2u);
+  EXPECT_EQ(by_severity['1'], by_severity['3']);
 }
 
 // The MNIST set's file: the original naming (t10k-images-idx3-ubyte.gz)
