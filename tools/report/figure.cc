@@ -47,6 +47,7 @@ std::vector<LegendEntry> SettingsLegend(const std::map<size_t, std::string>& lab
 
 std::vector<std::string> WrappedLegendText(const std::string& text, size_t width) {
   if (text.empty()) return {"-"};  // gnuplot draws no entry for an empty title
+  width = std::max<size_t>(width, 1);
   std::vector<std::string> pieces(1);
   for (size_t i = 0; i < text.size(); ++i) {
     const bool starts = i > 0 && (text.compare(i - 1, 2, ", ") == 0 || text[i - 1] == ':' ||

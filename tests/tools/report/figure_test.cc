@@ -40,6 +40,7 @@ TEST(WrappedLegendText, CutsAWordLongerThanALineAndKeepsEveryCharacter) {
   for (const std::string& line : lines) EXPECT_LE(line.size(), 10u) << line;
   EXPECT_EQ(absl::StrJoin(lines, ""), "run " + word + ",b");  // the break after ", " eats its space
   EXPECT_EQ(WrappedLegendText("", 10), std::vector<std::string>{"-"});  // an empty title would be no entry
+  EXPECT_EQ(WrappedLegendText("ab", 0), (std::vector<std::string>{"a", "b"}));  // no width: a character a line
 }
 
 TEST(SettingStyle, SixteenColoursFourteenPointTypesAndNoFilledCircle) {
