@@ -16,6 +16,10 @@
 namespace ens::report {
 namespace {
 
+// The mean over corruptions' mark, in a setting's colour on the panels and
+// in black in the legend (SettingStyle leaves point type 7 to it).
+constexpr char kMeanDot[] = "pointtype 7 pointsize 0.5";
+
 const char* const kShiftMetrics[] = {"error", "nll", "cnll_clean", "cnll_cv", "ece"};
 const char* const kShiftTitles[] = {"error, %", "NLL", "NLL at the clean temperature", "calibrated NLL (cv on the set)",
                                     "ECE"};
@@ -291,13 +295,13 @@ absl::Status DrawRobustnessPlots(const std::vector<RunGroup>& groups, const std:
                           absl::StrFormat(" using ($1%+.4f):%d:%d:%d with yerrorlines ", offset, median, q25, q75),
                           SettingStyle(shift_series[i].setting, true), " notitle, ", file,
                           absl::StrFormat(" using ($1%+.4f):%d with points ", offset, mean),
-                          SettingStyle(shift_series[i].setting, false), " pointtype 7 pointsize 0.5 notitle");
+                          SettingStyle(shift_series[i].setting, false), " ", kMeanDot, " notitle");
         }
         absl::StrAppend(&script, grid.Panel(m), "set ylabel ", GnuplotQuoted(kShiftTitles[m]), "\n", plot,
                         "\n");
       }
       std::vector<LegendEntry> with_mean = SettingsLegend(shift_labels, "linespoints");
-      with_mean.push_back({"points linecolor rgb '#000000' pointtype 7 pointsize 0.5", "mean over corruptions"});
+      with_mean.push_back({absl::StrCat("points linecolor rgb '#000000' ", kMeanDot), "mean over corruptions"});
       absl::StrAppend(&script, grid.End(with_mean));
     }
     if (!ood_series.empty()) {
