@@ -302,6 +302,10 @@ absl::Status RunTraining(const RunConfig& config, const Distributed* dist) {
   const auto start = std::chrono::steady_clock::now();
   ENS_ASSIGN_OR_RETURN(std::unique_ptr<Ensemble> ensemble, components.method->Train(context));
   results.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // A resumed run's training time is also that of the epochs it restored.
+  for (const EpochRecord& epoch : results.history) {
+    if (epoch.restored) results.train_seconds += epoch.seconds;
+  }
   if (!rank_zero) {
     ENS_RETURN_IF_ERROR(ServePredictions(config, *ensemble, data, device, model_params, member_ranks, *dist));
     // Rank 0 says when results.json is written; until then a resume needs

@@ -55,6 +55,7 @@ struct RunResults {
   nlohmann::json method_capabilities;
   std::vector<EpochRecord> history;
   std::vector<SizeMetrics> metrics;
+  // Wall-clock training time; a resumed run adds the restored epochs' seconds.
   double train_seconds = 0;
   double eval_seconds = 0;
   RunCost cost;

@@ -29,6 +29,9 @@ struct EpochRecord {
   // first step (engine/flops.h), per example x examples x 3 (the backward
   // pass as twice the forward). NaN: not counted (runs older than the count).
   double train_flops = NAN;
+  // Trained by an earlier process and restored from a checkpoint (--resume):
+  // its seconds count in the run's training time. Not saved.
+  bool restored = false;
 };
 
 class ProgressReporter {

@@ -6,6 +6,7 @@
 #include <numeric>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/types.h>
@@ -262,7 +263,10 @@ absl::Status Trainer::Restore(const RunCheckpoint& saved, int64_t epochs, const 
   }
   epochs_done_ = saved.trainer_epochs;
   if (options_.history) {
-    options_.history->insert(options_.history->end(), saved.history.begin(), saved.history.end());
+    for (EpochRecord record : saved.history) {
+      record.restored = true;
+      options_.history->push_back(std::move(record));
+    }
   }
   if (options_.progress) {
     options_.progress->Skip(saved.epochs_done);

@@ -44,6 +44,12 @@ case_resume() {
   grep -q "resumed " "$tmp/resumed_$name.log" || fail "$name: nothing was resumed mid-run"
   [ -e "$cut/checkpoints" ] && fail "$name: checkpoints/ left after the finished run"
   same_outputs "$full" "$cut"
+  # The training time counts the epochs of the killed process too: never
+  # less than the history's epochs together (as in an uninterrupted run).
+  python3 -c "import json, sys; r = json.load(open('$cut/results.json')); \
+total = sum(e['seconds'] for e in r['history']); \
+sys.exit(0 if r['train_seconds'] >= total else '%.3f s of training < %.3f s of epochs' % (r['train_seconds'], total))" \
+    || fail "$name: the resumed run's train_seconds leaves out the restored epochs"
 }
 
 case_resume deep_ensemble "member 2/3 epoch 1 " --method=deep_ensemble --members=3 --epochs=3
